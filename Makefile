@@ -1,0 +1,93 @@
+# hastack.web - the two commands a newcomer needs:
+#   make deploy   the whole stack into the local container lab
+#   make test     every gate CI runs (lint, sanity, unit, build, Molecule)
+# Everything runs from a virtualenv built from the pinned requirements.
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+PYTHON       ?= python3
+VENV         ?= .venv
+BIN          := $(CURDIR)/$(VENV)/bin
+COLLECTIONS  := $(CURDIR)/.collections
+export PATH  := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PY_COLORS ?= 0
+# Molecule scenarios, in the order they run.
+SCENARIOS    ?= common
+BUILD_DIR    := $(CURDIR)/build
+
+.PHONY: help venv lab-up lab-status lab-down deploy test lint yamllint ansible-lint \
+        sanity unit argspec-check build-check molecule changelog constraints clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+# ---------------------------------------------------------------- environment
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(COLLECTIONS)/ansible_collections/hastack/web:
+	mkdir -p $(COLLECTIONS)/ansible_collections/hastack
+	ln -sfn ../../.. $@
+
+venv: $(VENV)/.installed $(COLLECTIONS)/ansible_collections/hastack/web
+
+constraints: ## re-pin every package after changing requirements.txt
+	rm -rf $(VENV).pin && $(PYTHON) -m venv $(VENV).pin
+	$(VENV).pin/bin/pip install --quiet -r requirements.txt
+	{ sed -n '1,2p' constraints.txt; $(VENV).pin/bin/pip freeze; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt && rm -rf $(VENV).pin
+
+# ---------------------------------------------------------------- the lab
+
+lab-up: venv
+	$(BIN)/python tools/lab up
+
+lab-status: venv
+	$(BIN)/python tools/lab status
+
+lab-down: venv
+	$(BIN)/python tools/lab down
+
+deploy: lab-up
+	$(BIN)/ansible-playbook site.yml
+
+# ---------------------------------------------------------------- tests
+
+test: venv lint sanity unit argspec-check build-check molecule
+	@echo "make test: all gates passed"
+
+lint: yamllint ansible-lint
+
+yamllint: venv
+	$(BIN)/yamllint --strict .
+
+ansible-lint: venv
+	$(BIN)/ansible-lint --profile production --strict
+
+sanity: venv
+	tools/ansible-test-sanity
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+argspec-check: venv
+	$(BIN)/python tools/check-argspecs
+
+build-check: venv
+	tools/build-check
+
+molecule: venv
+	$(BIN)/python tools/lab image
+	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+
+changelog: venv
+	$(BIN)/antsibull-changelog lint
+
+clean:
+	rm -rf $(BUILD_DIR) .pytest_cache .cache hastack-web-*.tar.gz
