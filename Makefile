@@ -18,7 +18,7 @@ SCENARIOS    ?= common
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy test lint yamllint ansible-lint \
-        sanity unit argspec-check build-check molecule changelog constraints clean
+        sanity unit integration argspec-check build-check molecule changelog constraints clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -59,7 +59,7 @@ deploy: lab-up
 
 # ---------------------------------------------------------------- tests
 
-test: venv lint sanity unit argspec-check build-check molecule
+test: venv lint changelog sanity unit integration argspec-check build-check molecule
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint
@@ -75,6 +75,9 @@ sanity: venv
 
 unit: venv
 	$(BIN)/python -m pytest tests/unit
+
+integration: venv
+	$(BIN)/python -m pytest tests/integration
 
 argspec-check: venv
 	$(BIN)/python tools/check-argspecs
