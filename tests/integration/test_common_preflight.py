@@ -8,7 +8,6 @@ before the first task that would change something (the package install reports a
 change in check mode wherever chrony is not installed yet).
 """
 
-import json
 import os
 import subprocess
 import sys
