@@ -41,7 +41,10 @@ def run_role(tmp_path, hosts, group_vars=None, tags=None):
         "hosts": hosts}}
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (tmp_path / "play.yml").write_text(PLAYBOOK)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    # These fake hosts share names with the lab's; keep their facts (this machine's) in
+    # memory only, so they can never be mistaken for the lab's.
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
     proc = subprocess.run(
         [ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"),
          "--check"] + (["--tags", tags] if tags else []),
