@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: hastack.web developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over the cluster's inventory: thin wrappers around module_utils.
+"""Filters over the cluster's inventory and facts: thin wrappers around module_utils.
 
 The documentation of each filter is in the YAML file of the same name beside this one.
 """
@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, sysctl
+from ansible_collections.hastack.web.plugins.module_utils import cluster, host, sysctl, vrrp
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -37,11 +37,24 @@ def sysctl_split(settings, in_container=False):
         raise AnsibleFilterError("sysctl_split: %s" % exc)
 
 
+def in_container(facts):
+    return host.in_container(facts)
+
+
+def vrrp_plan(instances, me, peers, hostvars, facts, **options):
+    try:
+        return vrrp.plan(list(instances or []), me, list(peers or []), hostvars, facts, **options)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("vrrp_plan: %s" % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
             "hostname_problems": hostname_problems,
+            "in_container": in_container,
             "sysctl_split": sysctl_split,
+            "vrrp_plan": vrrp_plan,
         }

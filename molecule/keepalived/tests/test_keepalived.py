@@ -1,0 +1,178 @@
+"""What a user relies on from hastack.web.keepalived, on the lab's two balancers.
+
+ka-lb1 (priority 200) is preferred, ka-lb2 (150) is the backup; preempt delay 5 s.
+Faults are injected from the controller with the docker CLI, the way the experiments
+do: `docker kill` is a power cut, `docker stop` a clean shutdown. Every test that moves
+the VIP waits (bounded) until ka-lb1 holds it again, so tests do not depend on each other.
+"""
+
+import json
+import subprocess
+import time
+
+import pytest
+
+NODES = ["ka-lb1", "ka-lb2"]
+VIPS = {"public": "172.22.82.235", "private": "172.22.81.235"}
+ADVERT_INT = 0.02
+PREEMPT_DELAY = 5
+
+
+def dexec(node, *cmd, check=True):
+    proc = subprocess.run(["docker", "exec", node, *cmd], capture_output=True, text=True,
+                          timeout=30, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s: %s failed: %s" % (node, " ".join(cmd), proc.stderr))
+    return proc.stdout
+
+
+def docker(*args):
+    subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+def holders(vip):
+    """The nodes that hold `vip` right now (a stopped node holds nothing)."""
+    found = []
+    for node in NODES:
+        proc = subprocess.run(["docker", "exec", node, "ip", "-o", "-4", "addr", "show"],
+                              capture_output=True, text=True, timeout=30, check=False)
+        if proc.returncode == 0 and (" %s/" % vip) in proc.stdout:
+            found.append(node)
+    return found
+
+
+def wait_until(check, timeout, what, interval=0.02):
+    start = time.monotonic()
+    while True:
+        value = check()
+        if value:
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            raise AssertionError("%s not reached within %.1f s" % (what, timeout))
+        time.sleep(interval)
+
+
+def every_vip_on(node):
+    return all(holders(vip) == [node] for vip in VIPS.values())
+
+
+def journal_of(node):
+    dump = dexec(node, "journalctl", "-u", "keepalived", "-o", "json", "--no-pager")
+    return [json.loads(line) for line in dump.splitlines() if line.strip()]
+
+
+def wait_for_boot(node):
+    dexec(node, "systemctl", "is-system-running", "--wait", check=False)
+
+
+@pytest.fixture
+def lb1_is_master():
+    """Start (and end) each fault test with ka-lb1 up and holding every VIP."""
+    for node in NODES:
+        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
+    for node in NODES:
+        wait_for_boot(node)
+    wait_until(lambda: every_vip_on("ka-lb1"), PREEMPT_DELAY + 20, "ka-lb1 holding every VIP")
+    yield
+    for node in NODES:
+        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
+    for node in NODES:
+        wait_for_boot(node)
+    wait_until(lambda: every_vip_on("ka-lb1"), PREEMPT_DELAY + 20, "ka-lb1 holding every VIP again")
+
+
+def test_exactly_one_node_holds_each_vip_and_it_is_the_preferred_one(lb1_is_master):
+    for name, vip in VIPS.items():
+        assert holders(vip) == ["ka-lb1"], name
+
+
+def test_tracking_follows_the_service_state_in_a_container():
+    # auto mode in a container: systemd writes the state, keepalived watches the file
+    for node in NODES:
+        assert dexec(node, "cat", "/run/hastack/track-haproxy").strip() == "0"
+        assert "track_file track_haproxy {" in dexec(node, "cat", "/etc/keepalived/keepalived.conf")
+
+
+def test_killing_haproxy_on_the_master_moves_the_vip(lb1_is_master):
+    dexec("ka-lb1", "pkill", "-KILL", "-x", "haproxy")
+    took = wait_until(lambda: every_vip_on("ka-lb2"), 2.0, "ka-lb2 holding every VIP after haproxy died")
+    print("VIP moved %.0f ms after haproxy was killed (polling resolution ~30 ms)" % (took * 1000))
+
+
+def test_graceful_stop_of_the_master_moves_the_vip(lb1_is_master):
+    docker("stop", "ka-lb1")
+    # keepalived sent a priority-0 advert on its way down: the backup took over at once
+    wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP after ka-lb1 stopped")
+
+
+def test_hard_kill_of_the_master_moves_the_vip(lb1_is_master):
+    docker("kill", "ka-lb1")
+    took = wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP after ka-lb1 died")
+    print("VIP moved %.0f ms after the power cut (polling resolution ~30 ms)" % (took * 1000))
+
+
+def test_a_returning_lb1_waits_the_preempt_delay_before_taking_the_vip_back(lb1_is_master):
+    docker("kill", "ka-lb1")
+    wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP")
+    docker("start", "ka-lb1")
+    wait_until(lambda: dexec("ka-lb1", "systemctl", "is-active", "keepalived", check=False).strip() == "active",
+               60, "keepalived running again on ka-lb1", interval=0.1)
+    back = time.monotonic()
+    took = wait_until(lambda: every_vip_on("ka-lb1"), PREEMPT_DELAY + 10, "ka-lb1 taking the VIPs back")
+    assert took >= PREEMPT_DELAY - 1, "ka-lb1 preempted after %.1f s, before the %d s delay" % (
+        took, PREEMPT_DELAY)
+    assert time.monotonic() - back <= PREEMPT_DELAY + 10
+
+
+def vrrp_events():
+    """(time, node, instance, state) from both journals; state RESTART means the node's
+    keepalived started again (after a kill it logs nothing on its way down)."""
+    events = []
+    for node in NODES:
+        for entry in journal_of(node):
+            message = entry.get("MESSAGE", "")
+            if not isinstance(message, str):
+                continue
+            ts = int(entry["__REALTIME_TIMESTAMP"]) / 1e6
+            if "Entering" in message and "STATE" in message:
+                instance = message.split("(", 1)[1].split(")", 1)[0]
+                events.append((ts, node, instance, message.split("Entering ", 1)[1].split(" STATE", 1)[0]))
+            elif message.startswith("INSTANCE ") and message.split()[3:4] == ["STOP"]:
+                # the notify script's line on a graceful stop: logged after the VIP is released
+                events.append((ts, node, message.split()[1], "STOP"))
+            elif message.startswith("Starting Keepalived"):
+                events.append((ts, node, "*", "RESTART"))
+    return sorted(events)
+
+
+def double_master_intervals(events):
+    """Each interval in which a node became MASTER of an instance while another still was."""
+    overlaps = []
+    for instance in VIPS:
+        masters, pending = set(), []
+        for ts, node, inst, state in events:
+            if inst not in (instance, "*"):
+                continue
+            if state == "MASTER":
+                pending += [(other, ts) for other in masters if other != node]
+                masters.add(node)
+            elif state in ("BACKUP", "FAULT", "STOP"):
+                masters.discard(node)
+                overlaps += [ts - start for other, start in pending if other == node]
+                pending = [p for p in pending if p[0] != node]
+            elif state == "RESTART":
+                # it was killed: a dead node holds nothing
+                masters.discard(node)
+                pending = [p for p in pending if p[0] != node]
+    return overlaps
+
+
+def test_no_node_holds_a_vip_together_with_another_for_longer_than_one_advert():
+    events = vrrp_events()
+    assert any(e[3] == "MASTER" and e[1] == "ka-lb2" for e in events), "no handover found in the journals"
+    overlaps = double_master_intervals(events)
+    t0 = events[0][0]
+    print("\n".join("%9.3f %s %-8s %s" % (ts - t0, node, inst, state) for ts, node, inst, state in events))
+    print("handovers with overlap: %d, longest %.1f ms" % (len(overlaps), max(overlaps or [0]) * 1000))
+    assert max(overlaps or [0]) <= ADVERT_INT, "two nodes held a VIP together for %.1f ms" % (
+        max(overlaps) * 1000)
