@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Molecule scenarios, in the order they run.
-SCENARIOS    ?= common keepalived
+SCENARIOS    ?= common keepalived haproxy
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy test lint yamllint ansible-lint \

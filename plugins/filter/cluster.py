@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, host, sysctl, vrrp
+from ansible_collections.hastack.web.plugins.module_utils import cluster, haproxy, host, secrets, sysctl, vrrp
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -48,13 +48,38 @@ def vrrp_plan(instances, me, peers, hostvars, facts, **options):
         raise AnsibleFilterError("vrrp_plan: %s" % exc)
 
 
+def haproxy_backend_problems(backends, groups, hostvars):
+    return haproxy.backend_problems(list(backends or []), groups, hostvars)
+
+
+def haproxy_backend_servers(backend, groups, hostvars):
+    return haproxy.backend_servers(backend, groups, hostvars)
+
+
+def haproxy_fd_problems(maxconn, hard_limit):
+    return haproxy.fd_problems(maxconn, hard_limit)
+
+
+def haproxy_runtime_problems(servers_state, backends, groups, hostvars):
+    return haproxy.runtime_problems(servers_state, list(backends or []), groups, hostvars)
+
+
+def secret_problems(value, variable, user=None):
+    return secrets.secret_problems(variable, value, user)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
+            "haproxy_backend_problems": haproxy_backend_problems,
+            "haproxy_backend_servers": haproxy_backend_servers,
+            "haproxy_fd_problems": haproxy_fd_problems,
+            "haproxy_runtime_problems": haproxy_runtime_problems,
             "hostname_problems": hostname_problems,
             "in_container": in_container,
+            "secret_problems": secret_problems,
             "sysctl_split": sysctl_split,
             "vrrp_plan": vrrp_plan,
         }

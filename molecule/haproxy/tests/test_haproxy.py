@@ -1,0 +1,185 @@
+"""What a user relies on from hastack.web.haproxy: one balancer, two backends.
+
+Requests go from the controller to the VIP, each on a new connection, the way the
+failover experiments send them. Faults are injected with the docker CLI.
+"""
+
+import base64
+import http.client
+import json
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+VIP = "172.22.84.235"
+STATS = ("172.22.83.14", 8404)
+STATS_AUTH = "hastack-stats:molecule-only-stats-Xk29fLq3"
+BACKENDS = ["hx-web1", "hx-web2"]
+
+
+def get(path="/", cookie=None, tls=False, timeout=5):
+    """One request on a new connection: (status, backend, headers, body)."""
+    if tls:
+        conn = http.client.HTTPSConnection(VIP, 443, timeout=timeout,
+                                           context=ssl._create_unverified_context())  # noqa: S323 - test cert
+    else:
+        conn = http.client.HTTPConnection(VIP, 80, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        resp = conn.getresponse()
+        body = resp.read()
+        data = json.loads(body) if resp.getheader("Content-Type") == "application/json" else {}
+        if "headers" in data:
+            # header names are case-insensitive (HAProxy sends them in lower case)
+            data["headers"] = {k.lower(): v for k, v in data["headers"].items()}
+        return resp.status, data.get("server"), {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def dexec(node, *cmd):
+    return subprocess.run(["docker", "exec", node, *cmd], capture_output=True, text=True,
+                          timeout=30, check=True).stdout
+
+
+def admin(command):
+    return dexec("hx-lb1", "sh", "-c", "echo '%s' | socat stdio unix-connect:/run/haproxy/admin.sock" % command)
+
+
+def server_states():
+    """{server: operational state} from HAProxy's runtime API (2 = up, 0 = down)."""
+    lines = admin("show servers state web").splitlines()[2:]
+    return {line.split()[3]: int(line.split()[5]) for line in lines if line.strip()}
+
+
+def wait_until(check, timeout, what, interval=0.05):
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("%s not reached within %.1f s" % (what, timeout))
+        time.sleep(interval)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def all_backends_up():
+    for node in BACKENDS:
+        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
+        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick"], capture_output=True,
+                       timeout=30, check=False)
+    wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up")
+    yield
+    for node in BACKENDS:
+        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
+        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick"], capture_output=True,
+                       timeout=30, check=False)
+    admin("set server web/hx-web1 state ready")
+    wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up again")
+
+
+def test_round_robin_alternates_backends(all_backends_up):
+    served = [get()[1] for _ in range(10)]
+    assert set(served) == set(BACKENDS)
+    assert all(a != b for a, b in zip(served, served[1:])), served
+
+
+def test_a_client_holding_the_cookie_stays_on_its_backend(all_backends_up):
+    status, first, headers, _ = get()
+    assert status == 200
+    cookie = headers["set-cookie"].split(";")[0]
+    assert cookie == "SRVID=%s" % first
+    assert {get(cookie=cookie)[1] for _ in range(20)} == {first}
+
+
+def test_answers_name_the_balancer_and_forward_the_client(all_backends_up):
+    status, _, headers, data = get(tls=True)
+    assert status == 200
+    assert headers["x-served-by-balancer"] == "hx-lb1"
+    assert data["headers"]["x-forwarded-proto"] == "https"
+    assert data["headers"]["x-forwarded-for"] == "172.22.84.1"  # the controller, on the VIP's network
+    assert get()[3]["headers"]["x-forwarded-proto"] == "http"
+
+
+def test_tls_answers_with_the_configured_certificate(all_backends_up):
+    import os
+    pem = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "hx-test.crt")).read()
+    expected = ssl.PEM_cert_to_DER_cert(pem)
+    ctx = ssl._create_unverified_context()  # noqa: S323 - the point is to read the certificate
+    with socket.create_connection((VIP, 443), timeout=5) as raw, ctx.wrap_socket(raw) as tls:
+        assert tls.getpeercert(binary_form=True) == expected
+        assert tls.version() in ("TLSv1.2", "TLSv1.3")
+
+
+def test_a_drained_backend_receives_no_new_sessions(all_backends_up):
+    _, _, headers, _ = get()
+    admin("set server web/hx-web1 state drain")
+    assert {get()[1] for _ in range(10)} == {"hx-web2"}
+    # a session already pinned to it may finish its work there
+    assert get(cookie="SRVID=hx-web1")[1] == "hx-web1"
+
+
+def test_a_sick_backend_is_taken_out_within_a_second(all_backends_up):
+    dexec("hx-web1", "touch", "/run/backend-sick")
+    took = wait_until(lambda: server_states().get("hx-web1") == 0, 3, "hx-web1 marked down")
+    print("health check took hx-web1 out after %.0f ms" % (took * 1000))
+    assert took <= 1.5
+    assert {get()[1] for _ in range(6)} == {"hx-web2"}
+
+
+def test_a_backend_hard_killed_mid_stream_costs_no_failed_get(all_backends_up):
+    results, stop = [], threading.Event()
+
+    def stream():
+        # bounded: at most 600 requests or 6 s, one new connection each
+        deadline = time.monotonic() + 6
+        while not stop.is_set() and time.monotonic() < deadline and len(results) < 600:
+            try:
+                status, server = get(timeout=5)[:2]
+            except OSError as exc:
+                status, server = repr(exc), None
+            results.append((time.monotonic(), status, server))
+            time.sleep(0.01)
+
+    worker = threading.Thread(target=stream)
+    worker.start()
+    time.sleep(1.5)
+    killed_at = time.monotonic()
+    subprocess.run(["docker", "kill", "hx-web2"], capture_output=True, timeout=30, check=True)
+    worker.join(timeout=30)
+    stop.set()
+    failed = [r for r in results if r[1] != 200]
+    after = [r for r in results if r[0] > killed_at]
+    print("%d requests, %d after the kill, %d failed" % (len(results), len(after), len(failed)))
+    assert len(after) > 50, "too few requests after the kill to say anything"
+    assert failed == []
+    assert {r[2] for r in after[-20:]} == {"hx-web1"}
+
+
+def test_reload_keeps_the_servers_state(all_backends_up):
+    admin("set server web/hx-web1 state drain")
+    dexec("hx-lb1", "systemctl", "reload", "haproxy")
+    wait_until(lambda: "hx-web1" in admin("show servers state web"), 10, "new workers answering")
+    # admin state 8 = drained by the runtime API (field srv_admin_state)
+    line = [ln for ln in admin("show servers state web").splitlines() if " hx-web1 " in ln][0]
+    assert int(line.split()[6]) & 0x08, line
+
+
+def test_stats_and_metrics_are_private_and_need_a_password():
+    def stats_get(path, auth=None):
+        conn = http.client.HTTPConnection(*STATS, timeout=5)
+        headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode(errors="replace")
+
+    assert stats_get("/metrics")[0] == 401
+    assert stats_get("/metrics", "hastack-stats:wrong-password-123")[0] == 401
+    status, body = stats_get("/metrics", STATS_AUTH)
+    assert status == 200 and "haproxy_backend_status" in body
+    assert stats_get("/stats", STATS_AUTH)[0] == 200
+    with pytest.raises(OSError):
+        socket.create_connection((VIP, 8404), timeout=2).close()
