@@ -124,6 +124,37 @@ def test_a_returning_lb1_waits_the_preempt_delay_before_taking_the_vip_back(lb1_
     assert time.monotonic() - back <= PREEMPT_DELAY + 10
 
 
+def test_keepalived_starting_before_haproxy_never_takes_the_vip(lb1_is_master):
+    """The boot race, made deterministic: /run is empty, keepalived starts first.
+
+    Without its track file keepalived drops the tracking ("Track file directory ... does
+    not exist - removing") and ka-lb1 would take the VIPs back after the preempt delay,
+    with no HAProxy to answer. The file must come from tmpfiles.d, saying "down".
+    """
+    dexec("ka-lb1", "systemctl", "stop", "keepalived", "haproxy")
+    wait_until(lambda: every_vip_on("ka-lb2"), 2.0, "ka-lb2 holding every VIP")
+    dexec("ka-lb1", "rm", "-rf", "/run/hastack")
+    dexec("ka-lb1", "systemd-tmpfiles", "--create")  # what boot does
+    since = dexec("ka-lb1", "date", "+%Y-%m-%d %H:%M:%S").strip()
+    dexec("ka-lb1", "systemctl", "start", "keepalived")
+    deadline = time.monotonic() + PREEMPT_DELAY + 3
+    while time.monotonic() < deadline:
+        assert every_vip_on("ka-lb2"), "ka-lb1 took a VIP without HAProxy running"
+        time.sleep(0.1)
+    log = dexec("ka-lb1", "journalctl", "-u", "keepalived", "--since", since, "--no-pager")
+    assert "does not exist - removing" not in log
+    dexec("ka-lb1", "systemctl", "start", "haproxy")  # the fixture waits for ka-lb1 to take over
+
+
+def test_a_reload_does_not_move_the_vip(lb1_is_master):
+    # SIGHUP re-reads the configuration; instances keep their state
+    dexec("ka-lb1", "systemctl", "reload", "keepalived")
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        assert every_vip_on("ka-lb1"), "a reload moved a VIP away from ka-lb1"
+        time.sleep(ADVERT_INT)
+
+
 def vrrp_events():
     """(time, node, instance, state) from both journals; state RESTART means the node's
     keepalived started again (after a kill it logs nothing on its way down)."""
