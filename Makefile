@@ -17,7 +17,7 @@ export PY_COLORS ?= 0
 SCENARIOS    ?= common keepalived haproxy
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment test lint yamllint ansible-lint \
         sanity unit integration argspec-check build-check molecule changelog constraints clean
 
 help:
@@ -56,6 +56,12 @@ lab-down: venv
 
 deploy: lab-up
 	$(BIN)/ansible-playbook site.yml
+
+# The paper's balancer failover test, measured: TRIALS=50 FAULTS=hard-kill,... (see docs/results/)
+TRIALS ?= 50
+FAULTS ?= hard-kill,graceful-stop,haproxy-kill
+failover-experiment: deploy
+	$(BIN)/python tools/failover-experiment --trials $(TRIALS) --faults $(FAULTS)
 
 # ---------------------------------------------------------------- tests
 

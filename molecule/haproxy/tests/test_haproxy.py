@@ -104,6 +104,16 @@ def test_answers_name_the_balancer_and_forward_the_client(all_backends_up):
     assert get()[3]["headers"]["x-forwarded-proto"] == "http"
 
 
+def test_the_balancer_answers_its_liveness_uri_itself_even_without_backends(all_backends_up):
+    for node in BACKENDS:
+        subprocess.run(["docker", "stop", node], capture_output=True, timeout=60, check=True)
+    wait_until(lambda: set(server_states().values()) == {0}, 10, "both backends down")
+    assert get("/")[0] == 503
+    status, _, headers, _ = get("/haproxy-alive")
+    assert status == 200 and headers["x-served-by-balancer"] == "hx-lb1"
+    assert get("/")[2]["x-served-by-balancer"] == "hx-lb1"  # on HAProxy's own errors too
+
+
 def test_tls_answers_with_the_configured_certificate(all_backends_up):
     import os
     pem = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "hx-test.crt")).read()

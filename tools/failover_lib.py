@@ -1,0 +1,130 @@
+"""Probe and analysis for the balancer failover experiment (tools/failover-experiment).
+
+The probe asks the VIP over HTTP every millisecond, each request on a new TCP connection
+with a short timeout, and records every answer and the balancer that gave it. The
+analysis is pure: it turns those records into the downtime a client saw.
+
+Lab traffic rules (shared/DESIGN.md): the probe only talks to the lab's VIP, in loops
+bounded in time and count that stop by themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+import struct
+import time
+from dataclasses import asdict, dataclass
+
+PAPER_MEAN_MS = 1787.0  # the paper's balancer failover, mean of 50 trials
+PAPER_RANGE_MS = (1013.0, 2017.0)
+
+
+@dataclass
+class Answer:
+    """One probe request: when it was sent and finished (monotonic s), and how."""
+
+    sent: float
+    done: float
+    ok: bool
+    status: int = 0
+    balancer: str = ""
+    error: str = ""
+
+
+def downtime(answers: list[Answer], fault_at: float) -> dict:
+    """What a client saw around a fault injected at `fault_at`.
+
+    The downtime is the longest gap between two consecutive good answers (by completion
+    time) that ends after the fault: no client got an answer during that gap. Also:
+    who answered last before the gap and first after it, and the failed requests.
+    """
+    good = sorted((a for a in answers if a.ok), key=lambda a: a.done)
+    before = [a for a in good if a.done <= fault_at]
+    after = [a for a in good if a.done > fault_at]
+    result = {
+        "downtime_ms": None, "gap_start": None, "gap_end": None,
+        "before": before[-1].balancer if before else None,
+        "after": None,
+        "requests": len(answers),
+        "failed": sum(1 for a in answers if not a.ok),
+        "failed_after_fault": sum(1 for a in answers if not a.ok and a.sent >= fault_at),
+    }
+    if not before or not after:
+        return result  # no answer on one side: the trial says nothing
+    worst = (0.0, before[-1], after[0])
+    previous = before[-1]
+    for answer in after:
+        gap = answer.done - previous.done
+        if gap > worst[0]:
+            worst = (gap, previous, answer)
+        previous = answer
+    result.update(downtime_ms=round(worst[0] * 1000, 1), gap_start=worst[1].done - fault_at,
+                  gap_end=worst[2].done - fault_at, after=worst[2].balancer)
+    return result
+
+
+def summary(values: list[float]) -> dict:
+    """min / median / p95 / max / mean of a list of milliseconds (nearest-rank p95)."""
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+    rank = max(1, -(-95 * len(ordered) // 100))  # ceil(0.95 n)
+    return {"n": len(ordered), "min": ordered[0], "median": round(statistics.median(ordered), 1),
+            "p95": ordered[rank - 1], "max": ordered[-1], "mean": round(statistics.fmean(ordered), 1)}
+
+
+async def _one_request(host: str, port: int, path: str, timeout: float, header: str) -> Answer:
+    sent = time.monotonic()
+    writer = None
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        writer.write(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, host)).encode())
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout - (time.monotonic() - sent))
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        balancer = ""
+        for line in lines[1:]:
+            if line.lower().startswith(header.lower() + ":"):
+                balancer = line.split(":", 1)[1].strip()
+        return Answer(sent, time.monotonic(), status == 200, status, balancer)
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+        return Answer(sent, time.monotonic(), False, error=type(exc).__name__)
+    finally:
+        if writer is not None:
+            sock = writer.get_extra_info("socket")
+            try:
+                # close with RST: 1000 connections a second must not pile up in TIME_WAIT
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass  # the server closed it already
+            writer.close()
+
+
+async def probe(host: str, port: int, path: str, stop: asyncio.Event, *, interval: float = 0.001,
+                timeout: float = 0.1, max_seconds: float = 30.0, header: str = "X-Served-By-Balancer"
+                ) -> list[Answer]:
+    """Send one request every `interval` until `stop` is set (bounded by `max_seconds`)."""
+    tasks = []
+    start = time.monotonic()
+    next_at = start
+    limit = int(max_seconds / interval) + 1
+    while not stop.is_set() and time.monotonic() - start < max_seconds and len(tasks) < limit:
+        tasks.append(asyncio.ensure_future(_one_request(host, port, path, timeout, header)))
+        next_at += interval
+        delay = next_at - time.monotonic()
+        await asyncio.sleep(max(delay, 0))
+    return list(await asyncio.gather(*tasks))
+
+
+def as_dicts(answers: list[Answer], origin: float) -> list[dict]:
+    """Answers with times relative to `origin` (the fault), for results.json and plots."""
+    out = []
+    for a in answers:
+        item = asdict(a)
+        item["sent"] = round(a.sent - origin, 4)
+        item["done"] = round(a.done - origin, 4)
+        out.append(item)
+    return out
