@@ -11,9 +11,13 @@ bounded in time and count that stop by themselves.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import socket
 import statistics
 import struct
+import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 
@@ -63,6 +67,29 @@ def downtime(answers: list[Answer], fault_at: float) -> dict:
     result.update(downtime_ms=round(worst[0] * 1000, 1), gap_start=worst[1].done - fault_at,
                   gap_end=worst[2].done - fault_at, after=worst[2].balancer)
     return result
+
+
+def client_failures(answers: list[Answer], fault_at: float, fault_done: float | None = None) -> dict:
+    """What an ordinary client lost to a fault injected from `fault_at` to `fault_done`.
+
+    Failed requests fall in two groups: those in flight at the fault (sent before it was
+    complete, finished after it began), which a fault may legitimately break, and those
+    started after it, which a good failover never breaks: their SYN is retransmitted to
+    the new master. Requests that failed before the fault are counted apart.
+    """
+    fault_done = fault_at if fault_done is None else fault_done
+    failed = [a for a in answers if not a.ok]
+    errors: dict[str, int] = {}
+    for a in failed:
+        errors[a.error or "HTTP %d" % a.status] = errors.get(a.error or "HTTP %d" % a.status, 0) + 1
+    return {
+        "requests": len(answers),
+        "failed_before": sum(1 for a in failed if a.done <= fault_at),
+        "failed_in_flight": sum(1 for a in failed if a.sent < fault_done and a.done > fault_at),
+        "failed_after": sum(1 for a in failed if a.sent >= fault_done),
+        "errors": errors,
+        "slowest_ms": round(max((a.done - a.sent for a in answers), default=0.0) * 1000, 1),
+    }
 
 
 def summary(values: list[float]) -> dict:
@@ -119,6 +146,42 @@ async def probe(host: str, port: int, path: str, stop: asyncio.Event, *, interva
     return list(await asyncio.gather(*tasks))
 
 
+def _client_worker(host: str, port: int, path: str, until: float, timeout: float,
+                   pause: float, header: str, out: list) -> None:
+    while time.monotonic() < until:
+        sent = time.monotonic()
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            conn.request("GET", path, headers={"Connection": "close"})
+            response = conn.getresponse()
+            response.read()
+            out.append(Answer(sent, time.monotonic(), response.status == 200, response.status,
+                              response.getheader(header) or ""))
+        except (OSError, http.client.HTTPException) as exc:
+            out.append(Answer(sent, time.monotonic(), False, error=type(exc).__name__))
+        finally:
+            conn.close()  # an orderly close (FIN), like any client library
+        time.sleep(pause)
+
+
+def ordinary_client(host: str, port: int, path: str, seconds: float, *, workers: int = 4,
+                    timeout: float = 5.0, pause: float = 0.01,
+                    header: str = "X-Served-By-Balancer") -> list[Answer]:
+    """Clients with the kernel's standard TCP behaviour (SYN retransmits, FIN close) and a
+    5 s timeout: `workers` threads, each sending one request after another, pausing
+    `pause` s in between, starting requests for `seconds` s; then the last ones finish."""
+    until = time.monotonic() + seconds
+    answers: list[Answer] = []
+    threads = [threading.Thread(target=_client_worker, daemon=True,
+                                args=(host, port, path, until, timeout, pause, header, answers))
+               for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + timeout + 5)
+    return sorted(answers, key=lambda a: a.sent)
+
+
 def as_dicts(answers: list[Answer], origin: float) -> list[dict]:
     """Answers with times relative to `origin` (the fault), for results.json and plots."""
     out = []
@@ -128,3 +191,19 @@ def as_dicts(answers: list[Answer], origin: float) -> list[dict]:
         item["done"] = round(a.done - origin, 4)
         out.append(item)
     return out
+
+
+def _main(argv: list[str]) -> int:
+    """`failover_lib.py client HOST PORT PATH SECONDS`: run the ordinary client in its own
+    process (so it does not slow the 1 ms probe) and print its answers as JSON; times
+    are CLOCK_MONOTONIC, which all processes share."""
+    if len(argv) != 5 or argv[0] != "client":
+        print(_main.__doc__, file=sys.stderr)
+        return 2
+    answers = ordinary_client(argv[1], int(argv[2]), argv[3], float(argv[4]))
+    json.dump([asdict(a) for a in answers], sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

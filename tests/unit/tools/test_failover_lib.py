@@ -1,12 +1,15 @@
 """The failover analysis: downtime is the longest answer-less gap that ends after the fault."""
 
+import http.server
+import socket
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
-from failover_lib import Answer, downtime, summary  # noqa: E402
+from failover_lib import Answer, client_failures, downtime, ordinary_client, summary  # noqa: E402
 
 
 def answers(spec):
@@ -52,3 +55,62 @@ def test_summary():
     assert (s["n"], s["min"], s["median"], s["p95"], s["max"], s["mean"]) == (100, 1.0, 50.5, 95.0, 100.0, 50.5)
     assert summary([70.0]) == {"n": 1, "min": 70.0, "median": 70.0, "p95": 70.0, "max": 70.0, "mean": 70.0}
     assert summary([]) == {"n": 0}
+
+
+def request(sent_ms, done_ms, ok):
+    return Answer(sent=sent_ms / 1000, done=done_ms / 1000, ok=ok)
+
+
+@pytest.mark.parametrize("spec, expected", [
+    # (sent, done, ok) ..., fault at 1000 ms -> (before, in flight, after)
+    ([(0, 5, True), (990, 1003, True), (1010, 2015, True)], (0, 0, 0)),
+    ([(990, 1200, False)], (0, 1, 0)),                        # broken while in flight
+    ([(1000, 1001, False), (1500, 1600, False)], (0, 0, 2)),  # started at or after the fault
+    ([(100, 200, False), (900, 999, False)], (2, 0, 0)),      # failed before: not the fault's
+    ([(990, 6000, False), (1001, 6001, False), (1200, 1300, True)], (0, 1, 1)),
+])
+def test_client_failures_are_grouped_by_when_the_request_started(spec, expected):
+    result = client_failures([request(*r) for r in spec], fault_at=1.0)
+    assert (result["failed_before"], result["failed_in_flight"], result["failed_after"]) == expected
+    assert result["requests"] == len(spec)
+
+
+def test_requests_sent_while_the_fault_is_being_injected_are_in_flight():
+    # the kill command ran from 1000 to 1040 ms: a request sent at 1020 ms met it half-way
+    spec = [request(1020, 1030, False), request(1041, 1042, False), request(1050, 1060, True)]
+    spec[0].error, spec[1].error = "ConnectionResetError", "ConnectionRefusedError"
+    result = client_failures(spec, fault_at=1.0, fault_done=1.04)
+    assert (result["failed_in_flight"], result["failed_after"]) == (1, 1)
+    assert result["errors"] == {"ConnectionResetError": 1, "ConnectionRefusedError": 1}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the stdlib's name)
+        self.send_response(200)
+        self.send_header("X-Served-By-Balancer", "loopback")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_ordinary_client_records_answers_and_refusals_on_loopback():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answered = ordinary_client("127.0.0.1", port, "/", 0.2, workers=2, timeout=1.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(answered) >= 4
+    assert all(a.ok and a.balancer == "loopback" for a in answered)
+    # nothing listens any more: each request is refused at once, and counted as failed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    refused = ordinary_client("127.0.0.1", closed_port, "/", 0.1, workers=1, timeout=1.0)
+    assert refused and not any(a.ok for a in refused)
+    assert {a.error for a in refused} == {"ConnectionRefusedError"}
