@@ -105,6 +105,20 @@ def test_graceful_stop_of_the_master_moves_the_vip(lb1_is_master):
     wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP after ka-lb1 stopped")
 
 
+def test_a_clean_shutdown_stops_keepalived_before_haproxy(lb1_is_master):
+    """Shutdown order: the VIP leaves while HAProxy still answers, so no client is refused."""
+    since = dexec("ka-lb1", "date", "+%Y-%m-%d %H:%M:%S").strip()
+    time.sleep(1)  # journalctl --since has whole seconds
+    dexec("ka-lb1", "systemctl", "stop", "haproxy", "keepalived")  # one transaction, like shutdown
+    log = dexec("ka-lb1", "journalctl", "--since", since, "-o", "cat", "--no-pager",
+                "UNIT=haproxy.service", "+", "UNIT=keepalived.service").splitlines()
+    stopped_keepalived = [i for i, line in enumerate(log) if line.startswith("Stopped") and "eepalived" in line]
+    stopping_haproxy = [i for i, line in enumerate(log) if line.startswith("Stopping") and "HAProxy" in line]
+    assert stopped_keepalived and stopping_haproxy, log
+    assert stopped_keepalived[0] < stopping_haproxy[0], log
+    dexec("ka-lb1", "systemctl", "start", "haproxy", "keepalived")
+
+
 def test_hard_kill_of_the_master_moves_the_vip(lb1_is_master):
     docker("kill", "ka-lb1")
     took = wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP after ka-lb1 died")
@@ -153,6 +167,30 @@ def test_a_reload_does_not_move_the_vip(lb1_is_master):
     while time.monotonic() < deadline:
         assert every_vip_on("ka-lb1"), "a reload moved a VIP away from ka-lb1"
         time.sleep(ADVERT_INT)
+
+
+def stick_table(node):
+    """{client key: server_id} of the web backend's stick table on `node`."""
+    dump = dexec(node, "sh", "-c", "echo 'show table web' | socat stdio unix-connect:/run/haproxy/admin.sock")
+    entries = {}
+    for line in dump.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
+        if "key" in fields:
+            entries[fields["key"]] = fields.get("server_id")
+    return entries
+
+
+def test_the_balancers_share_their_stick_tables(lb1_is_master):
+    """Peers: the server a client was given on the master is known to the backup too."""
+    import http.client
+    conn = http.client.HTTPConnection(VIPS["public"], 80, timeout=5)
+    conn.request("GET", "/")
+    conn.getresponse().read()  # 401 from the stats listener that is the server: any answer will do
+    conn.close()
+    client = "::ffff:172.22.82.1"  # the controller, on the public network
+    wait_until(lambda: client in stick_table("ka-lb1"), 2, "the client in ka-lb1's stick table")
+    wait_until(lambda: stick_table("ka-lb2").get(client) == stick_table("ka-lb1")[client], 5,
+               "the same entry in ka-lb2's stick table", interval=0.1)
 
 
 def vrrp_events():
