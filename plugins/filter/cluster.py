@@ -56,6 +56,10 @@ def haproxy_backend_servers(backend, groups, hostvars):
     return haproxy.backend_servers(backend, groups, hostvars)
 
 
+def haproxy_route_problems(routes, backends):
+    return haproxy.route_problems(list(routes or []), list(backends or []))
+
+
 def haproxy_fd_problems(maxconn, hard_limit):
     return haproxy.fd_problems(maxconn, hard_limit)
 
@@ -76,6 +80,7 @@ class FilterModule(object):
             "haproxy_backend_problems": haproxy_backend_problems,
             "haproxy_backend_servers": haproxy_backend_servers,
             "haproxy_fd_problems": haproxy_fd_problems,
+            "haproxy_route_problems": haproxy_route_problems,
             "haproxy_runtime_problems": haproxy_runtime_problems,
             "hostname_problems": hostname_problems,
             "in_container": in_container,

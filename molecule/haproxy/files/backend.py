@@ -1,12 +1,14 @@
 """Test backend for the haproxy scenario: says who it is and what it was sent.
 
 GET /health -> 200, or 503 while /run/backend-sick exists.
+GET /slow -> the same as any other path, 2 s later (a request in flight across a reload).
 Anything else -> 200 with JSON: the server's host name, the method, the request headers.
 """
 
 import json
 import os
 import socket
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME = socket.gethostname()
@@ -29,6 +31,8 @@ class Handler(BaseHTTPRequestHandler):
             sick = os.path.exists("/run/backend-sick")
             self._answer(503 if sick else 200, json.dumps({"server": NAME, "healthy": not sick}))
             return
+        if self.path == "/slow":
+            time.sleep(2)
         self._answer(200, json.dumps({"server": NAME, "method": self.command,
                                       "headers": dict(self.headers.items())}))
 

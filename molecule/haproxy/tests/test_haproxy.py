@@ -21,7 +21,7 @@ STATS_AUTH = "hastack-stats:molecule-only-stats-Xk29fLq3"
 BACKENDS = ["hx-web1", "hx-web2"]
 
 
-def get(path="/", cookie=None, tls=False, timeout=5):
+def get(path="/", cookie=None, tls=False, timeout=5, host=None):
     """One request on a new connection: (status, backend, headers, body)."""
     if tls:
         conn = http.client.HTTPSConnection(VIP, 443, timeout=timeout,
@@ -29,7 +29,10 @@ def get(path="/", cookie=None, tls=False, timeout=5):
     else:
         conn = http.client.HTTPConnection(VIP, 80, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        headers = {"Cookie": cookie} if cookie else {}
+        if host:
+            headers["Host"] = host
+        conn.request("GET", path, headers=headers)
         resp = conn.getresponse()
         body = resp.read()
         data = json.loads(body) if resp.getheader("Content-Type") == "application/json" else {}
@@ -176,6 +179,48 @@ def test_reload_keeps_the_servers_state(all_backends_up):
     # admin state 8 = drained by the runtime API (field srv_admin_state)
     line = [ln for ln in admin("show servers state web").splitlines() if " hx-web1 " in ln][0]
     assert int(line.split()[6]) & 0x08, line
+
+
+def test_routes_send_a_host_name_and_a_path_to_their_backend_which_sticks_to_the_client(all_backends_up):
+    admin("clear table api")
+    by_host = {get(host="api.hastack.test:80")[1] for _ in range(6)}
+    by_path = {get("/api/users")[1] for _ in range(6)}
+    # round robin would alternate: stick_on_source keeps this client on one server
+    assert len(by_host) == 1 and by_host == by_path, (by_host, by_path)
+    table = admin("show table api")
+    assert "key=::ffff:172.22.84.1 " in table, table  # the controller, stored as IPv6
+    assert "server_key=api-" in table or "server_id=" in table, table
+    assert {get(host="www.hastack.test")[1] for _ in range(4)} == {"hx-web1", "hx-web2"}  # the default
+
+
+def test_a_reload_lets_a_request_in_flight_finish(all_backends_up):
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(get("/slow", timeout=10)))
+    slow.start()
+    time.sleep(0.5)  # the request is at the backend now
+    old_workers = dexec("hx-lb1", "pgrep", "-x", "haproxy").split()
+    dexec("hx-lb1", "systemctl", "reload", "haproxy")
+    assert get()[0] == 200  # a new connection, served by the new workers
+    slow.join(timeout=15)
+    assert answers and answers[0][0] == 200, "the request in flight was cut by the reload"
+    assert dexec("hx-lb1", "pgrep", "-x", "haproxy").split() != old_workers
+
+
+def test_while_haproxy_is_down_new_connections_wait_instead_of_being_refused(all_backends_up):
+    """The SYN guard: without it the kernel refuses at once, and the client gives up."""
+    dexec("hx-lb1", "systemctl", "stop", "haproxy")
+    try:
+        with socket.socket() as sock:
+            sock.settimeout(1.5)
+            with pytest.raises(socket.timeout):  # not ConnectionRefusedError
+                sock.connect((VIP, 80))
+        dropped = dexec("hx-lb1", "nft", "list", "chain", "inet", "hastack_haproxy", "new_connection")
+        assert "counter packets 0 " not in dropped, dropped
+    finally:
+        dexec("hx-lb1", "systemctl", "start", "haproxy")
+    assert get("/haproxy-alive")[0] == 200  # and with HAProxy back, connections go through
+    with socket.create_connection((VIP, 443), timeout=2):
+        pass
 
 
 def test_stats_and_metrics_are_private_and_need_a_password():

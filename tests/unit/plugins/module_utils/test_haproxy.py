@@ -11,7 +11,8 @@ WEB = {"name": "web", "group": "webservers", "address_var": "addr", "port": 80,
 def test_a_good_backend_has_no_problems_and_lists_its_servers():
     assert haproxy.backend_problems([WEB], GROUPS, HOSTVARS) == []
     assert haproxy.backend_servers(WEB, GROUPS, HOSTVARS) == [
-        {"name": "web1", "address": "172.22.77.16"}, {"name": "web2", "address": "172.22.77.17"}]
+        {"name": "web1", "address": "172.22.77.16", "port": 80, "weight": None, "backup": False},
+        {"name": "web2", "address": "172.22.77.17", "port": 80, "weight": None, "backup": False}]
 
 
 @pytest.mark.parametrize("backends, hostvars, expected", [
@@ -61,6 +62,70 @@ STATE = """1
 def test_runtime_problems(state, expected):
     problems = haproxy.runtime_problems(state, [WEB], GROUPS,
                                         {"web1": {"addr": "172.22.77.16"}, "web2": {"addr": "172.22.77.17"}})
+    if expected is None:
+        assert problems == []
+    else:
+        assert any(expected in p for p in problems), problems
+
+
+LISTED = {"name": "legacy", "port": 8080, "servers": [
+    {"name": "old1", "address": "10.0.0.5"},
+    {"name": "old2", "address": "old2.example.org", "port": 8081, "weight": 10},
+    {"name": "spare", "address": "10.0.0.7", "backup": True}]}
+
+
+def test_listed_servers_keep_their_own_port_weight_and_backup_flag():
+    assert haproxy.backend_problems([WEB, LISTED], GROUPS, HOSTVARS) == []
+    assert haproxy.backend_servers(LISTED, GROUPS, HOSTVARS) == [
+        {"name": "old1", "address": "10.0.0.5", "port": 8080, "weight": None, "backup": False},
+        {"name": "old2", "address": "old2.example.org", "port": 8081, "weight": 10, "backup": False},
+        {"name": "spare", "address": "10.0.0.7", "port": 8080, "weight": None, "backup": True}]
+    # group members take the backend's port, and the default address variable when unset
+    web = dict(WEB)
+    del web["address_var"]
+    assert haproxy.backend_servers(web, GROUPS, {"web1": {"hastack_private_address": "10.1.0.1"}, "web2": {
+        "hastack_private_address": "10.1.0.2"}})[1] == {
+        "name": "web2", "address": "10.1.0.2", "port": 80, "weight": None, "backup": False}
+
+
+@pytest.mark.parametrize("servers, expected", [
+    ([{"name": "a", "address": "10.0.0.1"}, {"name": "a", "address": "10.0.0.2"}], "servers[a]: the name is used twice"),
+    ([{"name": "a b", "address": "10.0.0.1"}], "name 'a b' must be"),
+    ([{"name": "a", "address": "not an address"}], "address='not an address' must be an IP address or a host name"),
+    ([{"name": "a", "address": ""}], "address='' must be"),
+    ([{"name": "a", "address": "10.0.0.1", "port": 70000}], "port=70000 must be an integer"),
+    ([{"name": "a", "address": "10.0.0.1", "weight": 300}], "weight=300 must be an integer from 0 to 256"),
+    ([{"name": "a", "address": "10.0.0.1", "backup": True}], "every server is a backup"),
+])
+def test_bad_listed_servers_are_refused(servers, expected):
+    problems = haproxy.backend_problems([dict(LISTED, servers=servers)], GROUPS, HOSTVARS)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("backend, expected", [
+    (dict(WEB, servers=LISTED["servers"]), "set either group (servers from the inventory) or servers"),
+    ({"name": "web", "port": 80}, "set group (its servers are that inventory group's hosts) or list its servers"),
+])
+def test_a_backend_takes_its_servers_from_exactly_one_place(backend, expected):
+    problems = haproxy.backend_problems([backend], GROUPS, HOSTVARS)
+    assert any(expected in p for p in problems), problems
+
+
+@pytest.mark.parametrize("routes, expected", [
+    ([], None),
+    ([{"backend": "legacy", "hosts": ["old.example.org", "*.old.example.org"]}], None),
+    ([{"backend": "legacy", "path_prefixes": ["/v1/"]}], None),
+    ([{"backend": "legacy", "hosts": ["Old.Example.org"], "path_prefixes": ["/v1/"]}], None),
+    ([{"backend": "api", "hosts": ["api.example.org"]}], "backend 'api' is not in haproxy_backends (web, legacy)"),
+    ([{"backend": "legacy"}], "give hosts, path_prefixes or both"),
+    ([{"backend": "legacy", "hosts": [], "path_prefixes": []}], "give hosts, path_prefixes or both"),
+    ([{"backend": "legacy", "hosts": ["bad host"]}], "host 'bad host' is not a valid host name"),
+    ([{"backend": "legacy", "hosts": ["a..b"]}], "host 'a..b' is not a valid host name"),
+    ([{"backend": "legacy", "path_prefixes": ["v1"]}], "path prefix 'v1' must start with /"),
+    ([{"backend": "legacy", "path_prefixes": ["/a b"]}], "path prefix '/a b' must start with / and contain no spaces"),
+])
+def test_routes(routes, expected):
+    problems = haproxy.route_problems(routes, [WEB, LISTED])
     if expected is None:
         assert problems == []
     else:
