@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, haproxy, host, secrets, sysctl, vrrp
+from ansible_collections.hastack.web.plugins.module_utils import cluster, haproxy, host, secrets, sysctl, vrrp, web
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -68,6 +68,20 @@ def haproxy_runtime_problems(servers_state, backends, groups, hostvars):
     return haproxy.runtime_problems(servers_state, list(backends or []), groups, hostvars)
 
 
+def phpfpm_pool(memtotal_mb, vcpus, **options):
+    try:
+        return web.fpm_pool(memtotal_mb, vcpus, **options)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("phpfpm_pool: %s" % exc)
+
+
+def apache_event_mpm(fpm_children, **options):
+    try:
+        return web.event_mpm(fpm_children, **options)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("apache_event_mpm: %s" % exc)
+
+
 def secret_problems(value, variable, user=None):
     return secrets.secret_problems(variable, value, user)
 
@@ -75,6 +89,7 @@ def secret_problems(value, variable, user=None):
 class FilterModule(object):
     def filters(self):
         return {
+            "apache_event_mpm": apache_event_mpm,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
             "haproxy_backend_problems": haproxy_backend_problems,
@@ -84,6 +99,7 @@ class FilterModule(object):
             "haproxy_runtime_problems": haproxy_runtime_problems,
             "hostname_problems": hostname_problems,
             "in_container": in_container,
+            "phpfpm_pool": phpfpm_pool,
             "secret_problems": secret_problems,
             "sysctl_split": sysctl_split,
             "vrrp_plan": vrrp_plan,
