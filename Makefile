@@ -14,10 +14,10 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Molecule scenarios, in the order they run.
-SCENARIOS    ?= common keepalived haproxy
+SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check build-check molecule changelog constraints clean
 
 help:
@@ -57,11 +57,16 @@ lab-down: venv
 deploy: lab-up
 	$(BIN)/ansible-playbook site.yml
 
-# The paper's balancer failover test, measured: TRIALS=50 FAULTS=hard-kill,... (see docs/results/)
+# The paper's balancer failover test, measured: TRIALS=50 FAULTS=hard-kill,... SOAK=600 (see docs/results/)
 TRIALS ?= 50
-FAULTS ?= hard-kill,graceful-stop,haproxy-kill
+FAULTS ?= hard-kill,graceful-stop,haproxy-kill,network-cut
+SOAK   ?= 600
 failover-experiment: deploy
-	$(BIN)/python tools/failover-experiment --trials $(TRIALS) --faults $(FAULTS)
+	$(BIN)/python tools/failover-experiment --trials $(TRIALS) --faults $(FAULTS) --soak $(SOAK)
+
+# How fast rsync_sync propagates files between the web servers (see docs/results/)
+sync-benchmark: deploy
+	$(BIN)/python tools/sync-benchmark
 
 # ---------------------------------------------------------------- tests
 
