@@ -106,17 +106,28 @@ def test_graceful_stop_of_the_master_moves_the_vip(lb1_is_master):
 
 
 def test_a_clean_shutdown_stops_keepalived_before_haproxy(lb1_is_master):
-    """Shutdown order: the VIP leaves while HAProxy still answers, so no client is refused."""
+    """Shutdown order: the VIP leaves while HAProxy still answers, so no client is refused.
+
+    A shutdown stops both units in one transaction: shutdown.target conflicts with them.
+    A target of the same kind does the same here, without ending the container (and
+    `systemctl stop a b` would not do: it queues two transactions, unordered)."""
+    dexec("ka-lb1", "sh", "-c", "printf '[Unit]\\nConflicts=haproxy.service keepalived.service\\n' "
+                                "> /run/systemd/system/hastack-test-stop.target && systemctl daemon-reload")
     since = dexec("ka-lb1", "date", "+%Y-%m-%d %H:%M:%S").strip()
     time.sleep(1)  # journalctl --since has whole seconds
-    dexec("ka-lb1", "systemctl", "stop", "haproxy", "keepalived")  # one transaction, like shutdown
-    log = dexec("ka-lb1", "journalctl", "--since", since, "-o", "cat", "--no-pager",
-                "UNIT=haproxy.service", "+", "UNIT=keepalived.service").splitlines()
+    try:
+        dexec("ka-lb1", "systemctl", "start", "hastack-test-stop.target")
+        wait_until(lambda: dexec("ka-lb1", "systemctl", "is-active", "haproxy", "keepalived",
+                                 check=False).split() == ["inactive", "inactive"], 10, "both stopped", 0.1)
+        log = dexec("ka-lb1", "journalctl", "--since", since, "-o", "cat", "--no-pager",
+                    "UNIT=haproxy.service", "+", "UNIT=keepalived.service").splitlines()
+    finally:
+        dexec("ka-lb1", "systemctl", "stop", "hastack-test-stop.target")
+        dexec("ka-lb1", "systemctl", "start", "haproxy", "keepalived")
     stopped_keepalived = [i for i, line in enumerate(log) if line.startswith("Stopped") and "eepalived" in line]
     stopping_haproxy = [i for i, line in enumerate(log) if line.startswith("Stopping") and "HAProxy" in line]
     assert stopped_keepalived and stopping_haproxy, log
     assert stopped_keepalived[0] < stopping_haproxy[0], log
-    dexec("ka-lb1", "systemctl", "start", "haproxy", "keepalived")
 
 
 def test_hard_kill_of_the_master_moves_the_vip(lb1_is_master):
