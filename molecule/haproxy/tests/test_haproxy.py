@@ -206,6 +206,20 @@ def test_a_reload_lets_a_request_in_flight_finish(all_backends_up):
     assert dexec("hx-lb1", "pgrep", "-x", "haproxy").split() != old_workers
 
 
+def test_a_stop_lets_a_request_in_flight_finish(all_backends_up):
+    """A clean stop (or shutdown) is a soft stop: SIGTERM would reset the request."""
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(get("/slow", timeout=10)))
+    slow.start()
+    time.sleep(0.5)  # the request is at the backend now
+    try:
+        dexec("hx-lb1", "systemctl", "stop", "haproxy")
+        slow.join(timeout=15)
+    finally:
+        dexec("hx-lb1", "systemctl", "start", "haproxy")
+    assert answers and answers[0][0] == 200, "the stop cut the request in flight"
+
+
 def test_while_haproxy_is_down_new_connections_wait_instead_of_being_refused(all_backends_up):
     """The SYN guard: without it the kernel refuses at once, and the client gives up."""
     dexec("hx-lb1", "systemctl", "stop", "haproxy")
