@@ -105,8 +105,10 @@ def test_graceful_stop_of_the_master_moves_the_vip(lb1_is_master):
     wait_until(lambda: every_vip_on("ka-lb2"), 1.0, "ka-lb2 holding every VIP after ka-lb1 stopped")
 
 
-def test_a_clean_shutdown_stops_keepalived_before_haproxy(lb1_is_master):
-    """Shutdown order: the VIP leaves while HAProxy still answers, so no client is refused.
+def test_a_clean_shutdown_stops_haproxy_before_keepalived(lb1_is_master):
+    """Shutdown order: HAProxy finishes its requests while this node still holds the VIP;
+    then the tracking moves the VIP, then keepalived stops. The other way round, packets
+    of connections still open here would go to the new master, which resets them.
 
     A shutdown stops both units in one transaction: shutdown.target conflicts with them.
     A target of the same kind does the same here, without ending the container (and
@@ -124,10 +126,10 @@ def test_a_clean_shutdown_stops_keepalived_before_haproxy(lb1_is_master):
     finally:
         dexec("ka-lb1", "systemctl", "stop", "hastack-test-stop.target")
         dexec("ka-lb1", "systemctl", "start", "haproxy", "keepalived")
-    stopped_keepalived = [i for i, line in enumerate(log) if line.startswith("Stopped") and "eepalived" in line]
-    stopping_haproxy = [i for i, line in enumerate(log) if line.startswith("Stopping") and "HAProxy" in line]
-    assert stopped_keepalived and stopping_haproxy, log
-    assert stopped_keepalived[0] < stopping_haproxy[0], log
+    stopped_haproxy = [i for i, line in enumerate(log) if line.startswith("Stopped") and "HAProxy" in line]
+    stopping_keepalived = [i for i, line in enumerate(log) if line.startswith("Stopping") and "eepalived" in line]
+    assert stopped_haproxy and stopping_keepalived, log
+    assert stopped_haproxy[0] < stopping_keepalived[0], log
 
 
 def test_hard_kill_of_the_master_moves_the_vip(lb1_is_master):
