@@ -45,11 +45,11 @@ def run_all(dry_run):
     for target in conf["targets"]:
         for directory in conf["directories"]:
             proc = subprocess.run(rsync_command(conf, directory, target, dry_run, reconcile=True),
-                                  capture_output=True, text=True, timeout=3600)
+                                  capture_output=True, text=True, timeout=3600, check=False)
             if proc.returncode:
                 failed += 1
-                print("%s -> %s: rsync failed (%d): %s" % (directory["path"], target, proc.returncode,
-                                                          proc.stderr.strip()), file=sys.stderr)
+                print("%s -> %s: rsync failed (%d): %s" % (
+                    directory["path"], target, proc.returncode, proc.stderr.strip()), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -64,9 +64,9 @@ def last_sync(target):
 def lsyncd_started():
     """When hastack-sync.service last became active (epoch s), or None when it is not active."""
     out = subprocess.run(["systemctl", "show", "-p", "ActiveEnterTimestamp", "--value", "--timestamp=unix",
-                          "hastack-sync.service"], capture_output=True, text=True).stdout.strip()
+                          "hastack-sync.service"], capture_output=True, text=True, check=False).stdout.strip()
     active = subprocess.run(["systemctl", "is-active", "hastack-sync.service"], capture_output=True,
-                            text=True).stdout.strip()
+                            text=True, check=False).stdout.strip()
     return float(out.lstrip("@")) if active == "active" and out.startswith("@") else None
 
 
@@ -97,7 +97,7 @@ def status():
     print("role: %s (%s topology)" % ("source" if conf["source"] else "receiver", conf["topology"]))
     if conf["source"]:
         active = subprocess.run(["systemctl", "is-active", "hastack-sync"], capture_output=True,
-                                text=True).stdout.strip()
+                                text=True, check=False).stdout.strip()
         print("lsyncd (hastack-sync.service): %s" % active)
         for target in conf["targets"]:
             last = last_sync(target)
