@@ -1,6 +1,7 @@
 """Helpers for the testinfra suites of every scenario."""
 
 import os
+import subprocess
 import time
 
 import testinfra
@@ -34,3 +35,25 @@ def wait_for(check, timeout, interval=1.0, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError("%s not reached within %.0f s (last: %r)" % (what, timeout, last))
+
+
+def docker_exec(node, *cmd, check=True, timeout=120):
+    """Run a command in a scenario container; with check, a non-zero exit fails the test
+    and shows the command's output."""
+    proc = subprocess.run(["docker", "exec", node, *cmd], capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    if check and proc.returncode:
+        raise AssertionError("%s: %s failed: %s%s" % (node, " ".join(cmd), proc.stdout, proc.stderr))
+    return proc
+
+
+def wait_until(check, timeout, what, interval=0.05):
+    """Poll check() until it is truthy; return the seconds it took. Bounded: after
+    `timeout` seconds the test fails, naming `what`. For sub-second measurements, where
+    wait_for's one-second default is too coarse."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout:
+            raise AssertionError("%s not reached within %.1f s" % (what, timeout))
+        time.sleep(interval)
+    return time.monotonic() - start

@@ -36,6 +36,16 @@ def _int(value, name):
         raise ValueError("%s=%r must be a whole number" % (name, value))
 
 
+def _override(values, overrides, known, variable):
+    """Replace computed `values` with the user's `overrides` (whole numbers, known keys only)."""
+    unknown = sorted(set(overrides or {}) - set(known))
+    if unknown:
+        raise ValueError("%s: unknown keys %s (known: %s)" % (variable, ", ".join(unknown), ", ".join(known)))
+    for key, value in (overrides or {}).items():
+        values[key] = _int(value, "%s.%s" % (variable, key))
+    return values
+
+
 def fpm_pool(memtotal_mb, vcpus, child_mb=64, reserved_mb=1024, children_per_cpu=16, max_requests=500,
              overrides=None):
     """The PHP-FPM pool's pm.* settings; `overrides` (any of FPM_KEYS) win over the formula.
@@ -56,12 +66,7 @@ def fpm_pool(memtotal_mb, vcpus, child_mb=64, reserved_mb=1024, children_per_cpu
         "max_spare_servers": min(children, max(start, 2 * vcpus)),
         "max_requests": _int(max_requests, "max_requests"),
     }
-    unknown = sorted(set(overrides or {}) - set(FPM_KEYS))
-    if unknown:
-        raise ValueError("apache_phpfpm_fpm_overrides: unknown keys %s (known: %s)"
-                         % (", ".join(unknown), ", ".join(FPM_KEYS)))
-    for key, value in (overrides or {}).items():
-        pool[key] = _int(value, "apache_phpfpm_fpm_overrides." + key)
+    _override(pool, overrides, FPM_KEYS, "apache_phpfpm_fpm_overrides")
     if not 1 <= pool["min_spare_servers"] <= pool["start_servers"] <= pool["max_spare_servers"] \
             <= pool["max_children"]:
         raise ValueError(
@@ -85,12 +90,7 @@ def event_mpm(fpm_children, threads_per_child=25, overrides=None):
         "max_spare_threads": 3 * threads,
         "max_connections_per_child": 0,
     }
-    unknown = sorted(set(overrides or {}) - set(MPM_KEYS))
-    if unknown:
-        raise ValueError("apache_phpfpm_mpm_overrides: unknown keys %s (known: %s)"
-                         % (", ".join(unknown), ", ".join(MPM_KEYS)))
-    for key, value in (overrides or {}).items():
-        mpm[key] = _int(value, "apache_phpfpm_mpm_overrides." + key)
+    _override(mpm, overrides, MPM_KEYS, "apache_phpfpm_mpm_overrides")
     if mpm["max_request_workers"] > mpm["server_limit"] * mpm["threads_per_child"]:
         raise ValueError("max_request_workers=%(max_request_workers)d exceeds server_limit x threads_per_child "
                          "(%(server_limit)d x %(threads_per_child)d): fix apache_phpfpm_mpm_overrides" % mpm)

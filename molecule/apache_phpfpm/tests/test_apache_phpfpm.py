@@ -6,27 +6,19 @@ the balancers group and so a trusted proxy, the way HAProxy sends them.
 
 import http.client
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "plugins" / "module_utils"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 import web  # noqa: E402  (the role's own sizing formula)
+from testlib import docker_exec as dexec, wait_until  # noqa: E402
 
 WEB = {"ap-web1": "172.22.85.16", "ap-web2": "172.22.85.17"}
 LB = "172.22.85.14"
 FPM = "php8.2-fpm"
-
-
-def dexec(node, *cmd, check=True):
-    proc = subprocess.run(["docker", "exec", node, *cmd], capture_output=True, text=True, timeout=60,
-                          check=False)
-    if check and proc.returncode:
-        raise AssertionError("%s: %s failed: %s%s" % (node, " ".join(cmd), proc.stdout, proc.stderr))
-    return proc
 
 
 def get(address, path="/", headers=None):
@@ -37,14 +29,6 @@ def get(address, path="/", headers=None):
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode()
     finally:
         conn.close()
-
-
-def wait_until(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("%s not reached within %d s" % (what, timeout))
-        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -11,32 +11,19 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
+from testlib import docker_exec as dexec, wait_until  # noqa: E402
 
 PRIMARY, PEER = "rs-web1", "rs-web2"
 SHARED, KEEP = "/srv/shared", "/srv/keep"
 
 
-def dexec(node, *cmd, check=True):
-    proc = subprocess.run(["docker", "exec", node, *cmd], capture_output=True, text=True, timeout=120,
-                          check=False)
-    if check and proc.returncode:
-        raise AssertionError("%s: %s failed: %s%s" % (node, " ".join(cmd), proc.stdout, proc.stderr))
-    return proc
-
-
 def exists(node, path):
     return dexec(node, "test", "-e", path, check=False).returncode == 0
-
-
-def wait_until(check, timeout, what, interval=0.05):
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("%s not reached within %.0f s" % (what, timeout))
-        time.sleep(interval)
-    return time.monotonic() - start
 
 
 def write(node, path, text="x"):
