@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: hastack.web developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure decisions for MariaDB Galera: which node may bootstrap, in what order the rest join.
+
+The galera_state module gathers one node's state (service, wsrep status, grastate.dat, the
+position recovered by `mysqld --wsrep-recover`); plan() takes every node's state and
+returns what to do, or a refusal whose reason names the override. It never chooses a
+bootstrap that could lose committed transactions:
+
+- a primary component is running somewhere: nobody bootstraps, the stopped nodes join;
+- all nodes stopped and reachable: the node with the highest committed position
+  bootstraps (after an orderly shutdown that is the one with safe_to_bootstrap: 1);
+- a node is unreachable, a survivor is non-primary, a position is unknown, or the
+  cluster UUIDs differ: refuse, because the node we cannot see or compare may be ahead.
+  `force` names the node to bootstrap anyway, and is refused while a primary component
+  runs anywhere.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+FORCE_VARIABLE = "galera_force_bootstrap_node"
+
+# "WSREP: Recovered position: 6c1d...:42" (10.11 may append ",gtid")
+_RECOVERED = re.compile(r"Recovered position:?\s+([0-9a-f-]{36}):(-?\d+)")
+
+
+def parse_grastate(text):
+    """grastate.dat -> {uuid, seqno, safe_to_bootstrap}; None when there is no text."""
+    if not text or not text.strip():
+        return None
+    values = {}
+    for line in text.splitlines():
+        if ":" not in line or line.lstrip().startswith("#"):
+            continue
+        key, _, value = line.partition(":")
+        values[key.strip()] = value.strip()
+    try:
+        seqno = int(values.get("seqno", "-1"))
+    except ValueError:
+        seqno = -1
+    return {
+        "uuid": values.get("uuid") or None,
+        "seqno": seqno,
+        "safe_to_bootstrap": values.get("safe_to_bootstrap", "0") == "1",
+    }
+
+
+def parse_recovered_position(text):
+    """The last position `mysqld --wsrep-recover` logged, as (uuid, seqno), or None."""
+    found = _RECOVERED.findall(text or "")
+    if not found:
+        return None
+    uuid, seqno = found[-1]
+    return uuid, int(seqno)
+
+
+def parse_status(text):
+    """`SHOW GLOBAL STATUS LIKE 'wsrep%'` in batch mode (name TAB value) -> dict."""
+    status = {}
+    for line in (text or "").splitlines():
+        name, sep, value = line.partition("\t")
+        if sep:
+            status[name.strip().lower()] = value.strip()
+    return status
+
+
+def member_problems(members, arbitrators=(), bootstrap_node=None):
+    """Inventory checks for a Galera cluster, each naming what to change."""
+    problems = []
+    members = list(members)
+    if not members:
+        problems.append("the galera group is empty: put the database nodes in the group galera_group names")
+        return problems
+    if len(set(members)) != len(members):
+        problems.append("a host is listed twice in the galera group")
+    votes = len(members) + len(list(arbitrators))
+    if votes % 2 == 0:
+        problems.append(
+            "%d voting members (%d nodes, %d arbitrators): an even count loses quorum when it splits in "
+            "half; add a node or set galera_arbitrator_host to run garbd" % (votes, len(members), len(arbitrators)))
+    if bootstrap_node and bootstrap_node not in members:
+        problems.append("galera_bootstrap_node is %s, which is not in the galera group" % bootstrap_node)
+    return problems
+
+
+def _position(state):
+    """The node's committed position: grastate's seqno, else the recovered one; None if unknown."""
+    if state.get("seqno", -1) is not None and state.get("seqno", -1) >= 0:
+        return state["seqno"]
+    recovered = state.get("recovered_seqno")
+    if recovered is not None and recovered >= 0:
+        return recovered
+    return None
+
+
+def _uuid(state):
+    uuid = state.get("uuid") or state.get("recovered_uuid")
+    if uuid in (None, "", ZERO_UUID):
+        return None
+    return uuid
+
+
+def _fresh(state):
+    """Never part of a cluster: no grastate, or a zero UUID with no committed position."""
+    return _uuid(state) is None and (_position(state) in (None, -1, 0))
+
+
+def _refuse(reason, **extra):
+    plan = {"action": "refuse", "bootstrap": None, "bootstrap_method": None, "mark_safe": False,
+            "join": [], "primary": [], "reason": reason}
+    plan.update(extra)
+    return plan
+
+
+def _order(hosts, members):
+    rank = {name: i for i, name in enumerate(members)}
+    return sorted(hosts, key=lambda h: rank.get(h, len(rank)))
+
+
+def plan(states, members, bootstrap_node=None, force=None):
+    """Decide how to bring the cluster to full strength.
+
+    states: {host: state} as galera_state returns it, plus `reachable` (False when the host
+    could not be gathered). members: the galera group in inventory order. bootstrap_node:
+    the node a fresh install bootstraps (default: the first member). force: a node to
+    bootstrap although the plan would refuse; never honoured while a primary runs.
+
+    Returns {action, bootstrap, bootstrap_method, mark_safe, join, primary, positions, reason}.
+    action is none (all members in the primary component), join (a primary runs; the
+    `join` list starts one at a time), bootstrap (`bootstrap` starts a new cluster, then
+    `join` in order) or refuse (`reason` says why and names the override).
+    """
+    members = list(members)
+    states = {name: dict(states.get(name) or {"reachable": False}) for name in members}
+    reachable = [h for h in members if states[h].get("reachable", True)]
+    unreachable = [h for h in members if h not in reachable]
+    running = [h for h in reachable if states[h].get("running")]
+    primary = [h for h in running if states[h].get("cluster_status") == "Primary"]
+    positions = {h: _position(states[h]) for h in reachable}
+    base = {"positions": positions}
+
+    if force is not None and force not in members:
+        return _refuse("%s=%s is not a member of the galera group" % (FORCE_VARIABLE, force), **base)
+
+    # A primary component exists: never bootstrap, even when forced.
+    if primary:
+        uuids = {states[h].get("cluster_state_uuid") or states[h].get("uuid") for h in primary}
+        if len(uuids) > 1:
+            return _refuse("two primary components with different cluster UUIDs (%s): a split brain; "
+                           "stop one side by hand after deciding which data to keep" % ", ".join(sorted(primary)),
+                           primary=primary, **base)
+        joiners = [h for h in reachable if h not in primary]
+        plan_ = {"action": "join" if joiners else "none", "bootstrap": None, "bootstrap_method": None,
+                 "mark_safe": False, "join": joiners, "primary": primary,
+                 "reason": "a primary component runs on %s; %s" % (
+                     ", ".join(primary),
+                     "the others join one at a time" if joiners else "every reachable member is in it")}
+        if force is not None:
+            plan_["reason"] += "; %s ignored: a primary component is running" % FORCE_VARIABLE
+        if unreachable:
+            plan_["reason"] += "; unreachable, left alone: %s" % ", ".join(unreachable)
+        plan_.update(base)
+        return plan_
+
+    def forced(reason):
+        if force is None:
+            return _refuse("%s. To bootstrap anyway, set %s to the node you know holds the latest "
+                           "committed data" % (reason, FORCE_VARIABLE), **base)
+        joiners = [h for h in _order(reachable, members) if h != force]
+        method = "pc_bootstrap" if states[force].get("running") else "new_cluster"
+        return {"action": "bootstrap", "bootstrap": force, "bootstrap_method": method,
+                "mark_safe": method == "new_cluster", "join": joiners, "primary": [],
+                "reason": "forced by %s=%s despite: %s" % (FORCE_VARIABLE, force, reason), "positions": positions}
+
+    if force is not None and force not in reachable:
+        return _refuse("%s=%s, but that node is unreachable" % (FORCE_VARIABLE, force), **base)
+    if unreachable:
+        return forced("no primary component runs and %s cannot be reached; %s might hold transactions "
+                      "the others lack" % (", ".join(unreachable), "they" if len(unreachable) > 1 else "it"))
+    if running:
+        return forced("no primary component: %s running but non-primary (a partition without quorum)"
+                      % ", ".join(running))
+
+    # Every member reachable and stopped.
+    if all(_fresh(states[h]) for h in members):
+        node = bootstrap_node or members[0]
+        if force is not None:
+            node = force
+        return {"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
+                "mark_safe": False, "join": [h for h in members if h != node], "primary": [],
+                "reason": "fresh install: %s bootstraps, the others join one at a time" % node,
+                "positions": positions}
+
+    initialized = [h for h in members if not _fresh(states[h])]
+    uuids = sorted({_uuid(states[h]) for h in initialized if _uuid(states[h])})
+    if len(uuids) > 1:
+        by_uuid = ["%s=%s" % (h, _uuid(states[h])) for h in initialized]
+        return forced("the nodes belong to different clusters (%s)" % ", ".join(by_uuid))
+    unknown = [h for h in initialized if positions[h] is None]
+    if unknown:
+        return forced("the committed position of %s is unknown (seqno -1 and --wsrep-recover found none)"
+                      % ", ".join(unknown))
+    if force is not None:
+        return forced("forced although the positions are known")
+
+    best = max(positions[h] for h in initialized)
+    leaders = [h for h in initialized if positions[h] == best]
+    safe = [h for h in leaders if states[h].get("safe_to_bootstrap")]
+    marked_behind = [h for h in initialized if states[h].get("safe_to_bootstrap") and h not in leaders]
+    if marked_behind:
+        return forced("%s has safe_to_bootstrap: 1 but a lower seqno than %s (%d): the histories disagree"
+                      % (", ".join(marked_behind), ", ".join(leaders), best))
+    # Tie break: the node marked safe, then the configured bootstrap node, then inventory order.
+    preferred = [h for h in (safe + [bootstrap_node] + _order(leaders, members)) if h in leaders]
+    node = preferred[0]
+    if safe:
+        reason = "orderly shutdown: %s has safe_to_bootstrap: 1 and seqno %d" % (node, best)
+    else:
+        reason = "crash recovery: %s has the highest committed seqno (%d)%s" % (
+            node, best, "; tie with %s broken by preference order" % ", ".join(h for h in leaders if h != node)
+            if len(leaders) > 1 else "")
+    return {"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
+            "mark_safe": not states[node].get("safe_to_bootstrap"),
+            "join": [h for h in members if h != node], "primary": [], "reason": reason,
+            "positions": positions}
+
+
+def health(status):
+    """Classify a node from its wsrep status: (healthy, text) for HAProxy, ProxySQL or a human."""
+    if not status:
+        return False, "not running or wsrep status unreadable"
+    cluster = status.get("wsrep_cluster_status", "?")
+    local = status.get("wsrep_local_state_comment", "?")
+    ready = status.get("wsrep_ready", "OFF")
+    size = status.get("wsrep_cluster_size", "?")
+    text = "%s, %s, cluster size %s" % (local, cluster, size)
+    if cluster != "Primary":
+        return False, "non-primary: " + text
+    if ready != "ON":
+        return False, "wsrep not ready: " + text
+    if local == "Synced":
+        return True, text
+    return False, text

@@ -1,0 +1,203 @@
+import pytest
+
+from ansible_collections.hastack.web.plugins.module_utils import galera
+
+MEMBERS = ["db1", "db2", "db3"]
+U1 = "6c1d4f2a-1111-11ef-8000-0242ac164d15"
+U2 = "9e0a7b3c-2222-11ef-8000-0242ac164d16"
+
+
+def stopped(seqno=-1, safe=False, uuid=U1, recovered=None):
+    state = {"reachable": True, "running": False, "uuid": uuid, "seqno": seqno, "safe_to_bootstrap": safe}
+    if recovered is not None:
+        state["recovered_uuid"], state["recovered_seqno"] = uuid, recovered
+    return state
+
+
+def fresh():
+    return {"reachable": True, "running": False, "uuid": None, "seqno": -1, "safe_to_bootstrap": False}
+
+
+def primary(size=3, uuid=U1):
+    return {"reachable": True, "running": True, "cluster_status": "Primary", "local_state": "Synced",
+            "cluster_size": size, "cluster_state_uuid": uuid, "uuid": uuid, "seqno": -1}
+
+
+def non_primary():
+    return {"reachable": True, "running": True, "cluster_status": "non-Primary", "local_state": "Initialized",
+            "cluster_size": 1, "uuid": U1, "seqno": -1}
+
+
+UNREACHABLE = {"reachable": False}
+
+# (case, states, options, expected action, bootstrap node, join order, words in the reason)
+CASES = [
+    ("fresh install bootstraps the first member",
+     {"db1": fresh(), "db2": fresh(), "db3": fresh()}, {},
+     "bootstrap", "db1", ["db2", "db3"], ["fresh install"]),
+    ("fresh install bootstraps the configured node",
+     {"db1": fresh(), "db2": fresh(), "db3": fresh()}, {"bootstrap_node": "db3"},
+     "bootstrap", "db3", ["db1", "db2"], ["fresh install"]),
+    ("all running in one primary component: nothing to do",
+     {"db1": primary(), "db2": primary(), "db3": primary()}, {},
+     "none", None, [], ["every reachable member"]),
+    ("primary running: the stopped nodes join one at a time, nobody bootstraps",
+     {"db1": stopped(seqno=40, safe=True), "db2": primary(1), "db3": fresh()}, {},
+     "join", None, ["db1", "db3"], ["primary component runs on db2"]),
+    ("primary running: force is ignored",
+     {"db1": stopped(seqno=90), "db2": primary(2), "db3": primary(2)}, {"force": "db1"},
+     "join", None, ["db1"], ["ignored"]),
+    ("primary running: an unreachable node is left alone",
+     {"db1": primary(2), "db2": primary(2), "db3": UNREACHABLE}, {},
+     "none", None, [], ["unreachable, left alone: db3"]),
+    ("orderly shutdown: the safe_to_bootstrap node",
+     {"db1": stopped(seqno=41), "db2": stopped(seqno=42, safe=True), "db3": stopped(seqno=40)}, {},
+     "bootstrap", "db2", ["db1", "db3"], ["orderly shutdown", "seqno 42"]),
+    ("crash: the highest recovered seqno",
+     {"db1": stopped(recovered=117), "db2": stopped(recovered=120), "db3": stopped(recovered=118)}, {},
+     "bootstrap", "db2", ["db1", "db3"], ["crash recovery", "(120)"]),
+    ("crash: a grastate seqno counts like a recovered one",
+     {"db1": stopped(seqno=130), "db2": stopped(recovered=120), "db3": stopped(recovered=118)}, {},
+     "bootstrap", "db1", ["db2", "db3"], ["highest committed seqno (130)"]),
+    ("crash: a tie goes to the configured bootstrap node",
+     {"db1": stopped(recovered=120), "db2": stopped(recovered=120), "db3": stopped(recovered=120)},
+     {"bootstrap_node": "db3"},
+     "bootstrap", "db3", ["db1", "db2"], ["tie with db1, db2"]),
+    ("crash: a tie without preference goes to inventory order",
+     {"db1": stopped(recovered=7), "db2": stopped(recovered=120), "db3": stopped(recovered=120)}, {},
+     "bootstrap", "db2", ["db1", "db3"], ["tie with db3"]),
+    ("crash: a tie goes to the node marked safe first",
+     {"db1": stopped(seqno=120), "db2": stopped(seqno=120), "db3": stopped(seqno=120, safe=True)},
+     {"bootstrap_node": "db1"},
+     "bootstrap", "db3", ["db1", "db2"], ["orderly shutdown"]),
+    ("crash with a fresh node: it joins by SST after the bootstrap",
+     {"db1": fresh(), "db2": stopped(recovered=5), "db3": stopped(recovered=9)}, {},
+     "bootstrap", "db3", ["db1", "db2"], ["crash recovery"]),
+    ("mismatched cluster UUIDs: refuse",
+     {"db1": stopped(seqno=5), "db2": stopped(seqno=9, uuid=U2), "db3": stopped(seqno=9)}, {},
+     "refuse", None, [], ["different clusters", galera.FORCE_VARIABLE]),
+    ("an unreachable node while the others are down: refuse",
+     {"db1": stopped(recovered=10), "db2": stopped(recovered=12), "db3": UNREACHABLE}, {},
+     "refuse", None, [], ["db3 cannot be reached", "might hold", galera.FORCE_VARIABLE]),
+    ("an unreachable node, forced: bootstrap the forced node",
+     {"db1": stopped(recovered=10), "db2": stopped(recovered=12), "db3": UNREACHABLE}, {"force": "db1"},
+     "bootstrap", "db1", ["db2"], ["forced", "cannot be reached"]),
+    ("non-primary survivors: refuse",
+     {"db1": non_primary(), "db2": non_primary(), "db3": stopped(recovered=3)}, {},
+     "refuse", None, [], ["non-primary", galera.FORCE_VARIABLE]),
+    ("non-primary survivors, forced: promote the running node in place",
+     {"db1": non_primary(), "db2": non_primary(), "db3": stopped(recovered=3)}, {"force": "db2"},
+     "bootstrap", "db2", ["db1", "db3"], ["forced"]),
+    ("an unknown position: refuse",
+     {"db1": stopped(), "db2": stopped(recovered=12), "db3": stopped(recovered=12)}, {},
+     "refuse", None, [], ["position of db1 is unknown", galera.FORCE_VARIABLE]),
+    ("safe_to_bootstrap on a node that is behind: refuse",
+     {"db1": stopped(seqno=10, safe=True), "db2": stopped(seqno=12), "db3": stopped(seqno=11)}, {},
+     "refuse", None, [], ["lower seqno", galera.FORCE_VARIABLE]),
+    ("force naming a stranger: refuse",
+     {"db1": fresh(), "db2": fresh(), "db3": fresh()}, {"force": "db9"},
+     "refuse", None, [], ["not a member"]),
+    ("force naming an unreachable node: refuse",
+     {"db1": stopped(seqno=1), "db2": stopped(seqno=1), "db3": UNREACHABLE}, {"force": "db3"},
+     "refuse", None, [], ["unreachable"]),
+    ("two primary components: refuse even when forced",
+     {"db1": primary(1), "db2": primary(1, uuid=U2), "db3": stopped(seqno=1)}, {"force": "db3"},
+     "refuse", None, [], ["split brain"]),
+    ("a missing state counts as unreachable",
+     {"db1": stopped(seqno=3), "db2": stopped(seqno=3)}, {},
+     "refuse", None, [], ["db3 cannot be reached"]),
+]
+
+
+@pytest.mark.parametrize("case, states, options, action, node, join, words", CASES, ids=[c[0] for c in CASES])
+def test_plan(case, states, options, action, node, join, words):
+    result = galera.plan(states, MEMBERS, **options)
+    assert result["action"] == action, result["reason"]
+    assert result["bootstrap"] == node
+    assert result["join"] == join
+    for word in words:
+        assert word in result["reason"], (word, result["reason"])
+
+
+@pytest.mark.parametrize("states, mark_safe, method", [
+    ({"db1": stopped(recovered=3), "db2": stopped(recovered=2), "db3": stopped(recovered=1)}, True, "new_cluster"),
+    ({"db1": stopped(seqno=3, safe=True), "db2": stopped(seqno=2), "db3": stopped(seqno=1)}, False, "new_cluster"),
+    ({"db1": fresh(), "db2": fresh(), "db3": fresh()}, False, "new_cluster"),
+    ({"db1": non_primary(), "db2": non_primary(), "db3": fresh()}, False, "pc_bootstrap"),
+])
+def test_a_crashed_bootstrap_node_is_marked_safe_first(states, mark_safe, method):
+    result = galera.plan(states, MEMBERS, force="db1" if method == "pc_bootstrap" else None)
+    assert result["bootstrap"] == "db1"
+    assert result["mark_safe"] is mark_safe
+    assert result["bootstrap_method"] == method
+
+
+def test_the_plan_reports_every_position():
+    result = galera.plan({"db1": stopped(recovered=3), "db2": stopped(seqno=5), "db3": stopped()}, MEMBERS,
+                         force="db2")
+    assert result["positions"] == {"db1": 3, "db2": 5, "db3": None}
+
+
+@pytest.mark.parametrize("members, arbitrators, bootstrap, words", [
+    (MEMBERS, [], None, []),
+    (MEMBERS[:1], [], None, []),
+    (MEMBERS[:2], [], None, ["even count", "galera_arbitrator_host"]),
+    (MEMBERS[:2], ["lb1"], None, []),
+    (MEMBERS, ["lb1"], None, ["4 voting members"]),
+    ([], [], None, ["empty"]),
+    (MEMBERS, [], "db7", ["galera_bootstrap_node is db7"]),
+    (["db1", "db1", "db2"], [], None, ["listed twice"]),
+])
+def test_member_problems(members, arbitrators, bootstrap, words):
+    problems = galera.member_problems(members, arbitrators, bootstrap)
+    if not words:
+        assert problems == []
+    for word in words:
+        assert any(word in p for p in problems), (word, problems)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("# GALERA saved state\nversion: 2.1\nuuid:    %s\nseqno:   42\nsafe_to_bootstrap: 1\n" % U1,
+     {"uuid": U1, "seqno": 42, "safe_to_bootstrap": True}),
+    ("# GALERA saved state\nversion: 2.1\nuuid:    %s\nseqno:   -1\nsafe_to_bootstrap: 0\n" % U1,
+     {"uuid": U1, "seqno": -1, "safe_to_bootstrap": False}),
+    ("version: 2.1\nuuid: %s\nseqno: garbage\n" % galera.ZERO_UUID,
+     {"uuid": galera.ZERO_UUID, "seqno": -1, "safe_to_bootstrap": False}),
+    ("", None),
+    (None, None),
+])
+def test_parse_grastate(text, expected):
+    assert galera.parse_grastate(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-25  2:10:01 0 [Note] WSREP: Recovered position: %s:1234\n" % U1, (U1, 1234)),
+    ("[Note] WSREP: Recovered position: %s:1234,0-1-1234\n" % U1, (U1, 1234)),
+    ("[Note] WSREP: Recovered position %s:-1\n" % galera.ZERO_UUID, (galera.ZERO_UUID, -1)),
+    ("first: Recovered position: %s:1\nthen: Recovered position: %s:2\n" % (U1, U1), (U1, 2)),
+    ("[ERROR] InnoDB: something else\n", None),
+])
+def test_parse_recovered_position(text, expected):
+    assert galera.parse_recovered_position(text) == expected
+
+
+def test_parse_status_lowercases_names():
+    status = galera.parse_status("wsrep_cluster_status\tPrimary\nWSREP_CLUSTER_SIZE\t3\nnoise\n")
+    assert status == {"wsrep_cluster_status": "Primary", "wsrep_cluster_size": "3"}
+
+
+@pytest.mark.parametrize("status, healthy, word", [
+    ({"wsrep_cluster_status": "Primary", "wsrep_local_state_comment": "Synced", "wsrep_ready": "ON",
+      "wsrep_cluster_size": "3"}, True, "Synced"),
+    ({"wsrep_cluster_status": "Primary", "wsrep_local_state_comment": "Donor/Desynced", "wsrep_ready": "ON",
+      "wsrep_cluster_size": "3"}, False, "Donor"),
+    ({"wsrep_cluster_status": "non-Primary", "wsrep_local_state_comment": "Initialized", "wsrep_ready": "OFF",
+      "wsrep_cluster_size": "1"}, False, "non-primary"),
+    ({"wsrep_cluster_status": "Primary", "wsrep_local_state_comment": "Joined", "wsrep_ready": "OFF",
+      "wsrep_cluster_size": "3"}, False, "not ready"),
+    ({}, False, "not running"),
+])
+def test_health(status, healthy, word):
+    ok, text = galera.health(status)
+    assert ok is healthy
+    assert word in text
