@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, haproxy, host, secrets, sysctl, vrrp, web
+from ansible_collections.hastack.web.plugins.module_utils import cluster, galera, haproxy, host, secrets, sysctl, vrrp, web
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -86,12 +86,38 @@ def secret_problems(value, variable, user=None):
     return secrets.secret_problems(variable, value, user)
 
 
+def galera_plan(members, hostvars, result_var, bootstrap_node=None, force=None):
+    members = list(members or [])
+    states = {}
+    for name in members:
+        result = hostvars[name].get(result_var) if name in hostvars else None
+        if isinstance(result, dict) and isinstance(result.get("state"), dict) and not result.get("failed"):
+            states[name] = result["state"]
+    return galera.plan(states, members, bootstrap_node=bootstrap_node or None, force=force or None)
+
+
+def galera_member_problems(members, arbitrators=None, bootstrap_node=None):
+    return galera.member_problems(list(members or []), list(arbitrators or []), bootstrap_node or None)
+
+
+def galera_provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None):
+    return galera.provider_options(gcache_size, suspect_timeout or 0, dict(extra or {}), tls or None)
+
+
+def galera_provider_option_problems(suspect_timeout, extra=None):
+    return galera.provider_option_problems(suspect_timeout or 0, dict(extra or {}))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "apache_event_mpm": apache_event_mpm,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
+            "galera_member_problems": galera_member_problems,
+            "galera_plan": galera_plan,
+            "galera_provider_option_problems": galera_provider_option_problems,
+            "galera_provider_options": galera_provider_options,
             "haproxy_backend_problems": haproxy_backend_problems,
             "haproxy_backend_servers": haproxy_backend_servers,
             "haproxy_fd_problems": haproxy_fd_problems,

@@ -38,7 +38,7 @@ def parse_grastate(text):
     for line in text.splitlines():
         if ":" not in line or line.lstrip().startswith("#"):
             continue
-        key, _, value = line.partition(":")
+        key, dummy, value = line.partition(":")
         values[key.strip()] = value.strip()
     try:
         seqno = int(values.get("seqno", "-1"))
@@ -247,3 +247,57 @@ def health(status):
     if local == "Synced":
         return True, text
     return False, text
+
+
+def _iso(seconds):
+    """Seconds as an ISO 8601 duration Galera accepts: 0.5 -> PT0.5S."""
+    text = ("%.3f" % seconds).rstrip("0").rstrip(".")
+    return "PT%sS" % text
+
+
+def evs_options(suspect_timeout):
+    """The evs.* timeouts derived from one suspect timeout in seconds (0: Galera's defaults).
+
+    Galera declares a silent peer suspect after suspect_timeout and evicts it once every
+    other node agrees; writes stall on the survivors meanwhile. Derived from it:
+    keepalive_period = 0.3 x (Galera refuses one at or above a third of suspect_timeout, and
+    the node then does not start), inactive_check_period = 0.2 x (how often silence is
+    checked, so detection is late by at most that), inactive_timeout = 3 x (must exceed
+    suspect_timeout). install_timeout keeps Galera's default.
+    """
+    if not suspect_timeout:
+        return {}
+    suspect = float(suspect_timeout)
+    return {
+        "evs.suspect_timeout": _iso(suspect),
+        "evs.keepalive_period": _iso(suspect * 0.3),
+        "evs.inactive_check_period": _iso(suspect * 0.2),
+        "evs.inactive_timeout": _iso(suspect * 3),
+    }
+
+
+def provider_option_problems(suspect_timeout, extra):
+    """Checks of wsrep_provider_options that Galera itself would only fail at startup."""
+    problems = []
+    if suspect_timeout and float(suspect_timeout) < 0.2:
+        problems.append("galera_evs_suspect_timeout=%s: below 0.2 s a busy host is suspected falsely; "
+                        "0.5 was measured safe in the lab under stress" % suspect_timeout)
+    evs = [key for key in (extra or {}) if key.startswith("evs.")]
+    if suspect_timeout and evs:
+        problems.append("galera_provider_options sets %s while galera_evs_suspect_timeout derives them: "
+                        "use one or the other" % ", ".join(sorted(evs)))
+    for key, value in (extra or {}).items():
+        if ";" in str(key) or ";" in str(value):
+            problems.append("galera_provider_options[%s]: values must not contain ';'" % key)
+    return problems
+
+
+def provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None):
+    """wsrep_provider_options as one string, in a stable order."""
+    options = {"gcache.size": gcache_size, "gcache.recover": "yes"}
+    options.update(evs_options(suspect_timeout))
+    if tls:
+        options.update({"socket.ssl": "yes", "socket.ssl_ca": tls["ca"], "socket.ssl_cert": tls["cert"],
+                        "socket.ssl_key": tls["key"]})
+    options.update(extra or {})
+    return ";".join("%s=%s" % (key, options[key]) for key in sorted(options))

@@ -201,3 +201,47 @@ def test_health(status, healthy, word):
     ok, text = galera.health(status)
     assert ok is healthy
     assert word in text
+
+
+@pytest.mark.parametrize("suspect, expected", [
+    (0, {}),
+    (None, {}),
+    (0.5, {"evs.suspect_timeout": "PT0.5S", "evs.keepalive_period": "PT0.15S",
+           "evs.inactive_check_period": "PT0.1S", "evs.inactive_timeout": "PT1.5S"}),
+    (5, {"evs.suspect_timeout": "PT5S", "evs.keepalive_period": "PT1.5S",
+         "evs.inactive_check_period": "PT1S", "evs.inactive_timeout": "PT15S"}),
+])
+def test_evs_options(suspect, expected):
+    assert galera.evs_options(suspect) == expected
+
+
+@pytest.mark.parametrize("suspect", [0.2, 0.5, 1, 5, 30])
+def test_derived_evs_options_keep_galeras_startup_rules(suspect):
+    def seconds(text):
+        return float(text[2:-1])
+    options = galera.evs_options(suspect)
+    assert seconds(options["evs.keepalive_period"]) < seconds(options["evs.suspect_timeout"]) / 3
+    assert seconds(options["evs.inactive_timeout"]) > seconds(options["evs.suspect_timeout"])
+
+
+@pytest.mark.parametrize("suspect, extra, words", [
+    (0.5, {}, []),
+    (0.1, {}, ["below 0.2 s"]),
+    (0.5, {"evs.suspect_timeout": "PT9S"}, ["use one or the other"]),
+    (0, {"evs.suspect_timeout": "PT9S"}, []),
+    (0, {"gcs.fc_limit": "16;x=1"}, ["must not contain"]),
+])
+def test_provider_option_problems(suspect, extra, words):
+    problems = galera.provider_option_problems(suspect, extra)
+    assert len(problems) == len(words)
+    for word in words:
+        assert any(word in p for p in problems), problems
+
+
+def test_provider_options_are_one_sorted_string():
+    text = galera.provider_options("1G", 0.5, {"gcs.fc_limit": 64},
+                                   tls={"ca": "/c", "cert": "/e", "key": "/k"})
+    assert text == ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT1.5S;evs.keepalive_period=PT0.15S;"
+                    "evs.suspect_timeout=PT0.5S;gcache.recover=yes;gcache.size=1G;gcs.fc_limit=64;"
+                    "socket.ssl=yes;socket.ssl_ca=/c;socket.ssl_cert=/e;socket.ssl_key=/k")
+    assert galera.provider_options("256M") == "gcache.recover=yes;gcache.size=256M"
