@@ -108,12 +108,22 @@ def galera_provider_option_problems(suspect_timeout, extra=None):
     return galera.provider_option_problems(suspect_timeout or 0, dict(extra or {}))
 
 
+def galera_accounts(users, default_hosts, monitor_user=None, monitor_password=None):
+    return galera.accounts(list(users or []), list(default_hosts or []), monitor_user, monitor_password)
+
+
+def galera_account_problems(users, default_hosts):
+    return galera.account_problems(list(users or []), list(default_hosts or []))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "apache_event_mpm": apache_event_mpm,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
+            "galera_account_problems": galera_account_problems,
+            "galera_accounts": galera_accounts,
             "galera_member_problems": galera_member_problems,
             "galera_plan": galera_plan,
             "galera_provider_option_problems": galera_provider_option_problems,

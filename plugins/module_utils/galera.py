@@ -301,3 +301,46 @@ def provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None):
                         "socket.ssl_key": tls["key"]})
     options.update(extra or {})
     return ";".join("%s=%s" % (key, options[key]) for key in sorted(options))
+
+
+def accounts(users, default_hosts, monitor_user=None, monitor_password=None):
+    """Flatten the role's users into one entry per (user, host) for community.mysql.mysql_user.
+
+    users: [{name, password | password_hash, priv, hosts}]; hosts default to default_hosts
+    (the client addresses). The monitor user (ProxySQL) gets USAGE only. A password_hash is
+    a mysql_native_password hash (*...), passed as already encrypted, so an inventory that
+    keeps only hashes stays idempotent.
+    """
+    flat = []
+    entries = list(users or [])
+    if monitor_user:
+        entries.append({"name": monitor_user, "password": monitor_password, "priv": "*.*:USAGE"})
+    for user in entries:
+        hashed = bool(user.get("password_hash"))
+        for host in user.get("hosts") or default_hosts:
+            flat.append({"name": user["name"], "host": host,
+                         "password": user["password_hash"] if hashed else user.get("password"),
+                         "encrypted": hashed, "priv": user.get("priv", "")})
+    return flat
+
+
+_NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
+
+
+def account_problems(users, default_hosts):
+    """Each user needs a name and exactly one of password / password_hash, and somewhere to log in from."""
+    problems = []
+    for index, user in enumerate(users or []):
+        name = user.get("name")
+        label = "galera_users[%d]%s" % (index, " (%s)" % name if name else "")
+        if not name:
+            problems.append("%s has no name" % label)
+        has_password, has_hash = bool(user.get("password")), bool(user.get("password_hash"))
+        if has_password == has_hash:
+            problems.append("%s needs exactly one of password or password_hash (from a vault)" % label)
+        if has_hash and not _NATIVE_HASH.match(str(user["password_hash"])):
+            problems.append("%s: password_hash must be a mysql_native_password hash, '*' and 40 hex digits "
+                            "(SELECT PASSWORD('...'))" % label)
+        if not (user.get("hosts") or default_hosts):
+            problems.append("%s has no hosts, and galera_client_group has no addresses to default to" % label)
+    return problems
