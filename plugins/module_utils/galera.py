@@ -25,6 +25,9 @@ import re
 
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 FORCE_VARIABLE = "galera_force_bootstrap_node"
+# Galera's defaults, in seconds.
+INACTIVE_TIMEOUT = 15.0
+INACTIVE_CHECK_PERIOD = 0.5
 
 # "WSREP: Recovered position: 6c1d...:42" (10.11 may append ",gtid")
 _RECOVERED = re.compile(r"Recovered position:?\s+([0-9a-f-]{36}):(-?\d+)")
@@ -260,10 +263,15 @@ def evs_options(suspect_timeout):
 
     Galera declares a silent peer suspect after suspect_timeout and evicts it once every
     other node agrees; writes stall on the survivors meanwhile. Derived from it:
-    keepalive_period = 0.3 x (Galera refuses one at or above a third of suspect_timeout, and
-    the node then does not start), inactive_check_period = 0.2 x (how often silence is
-    checked, so detection is late by at most that), inactive_timeout = 3 x (must exceed
-    suspect_timeout). install_timeout keeps Galera's default.
+    - keepalive_period = 0.3 x: Galera refuses one at or above a third of
+      suspect_timeout, and the node then does not start;
+    - inactive_check_period = 0.2 x: how often silence is checked, so detection is late
+      by at most that;
+    - inactive_timeout (unilateral eviction) stays at Galera's 15 s, or 3 x when that is
+      longer. Galera derives install_timeout from it (half) and requires it below it; with
+      an install timeout under the 1 s join retransmit period a restarting node never
+      completes the membership change. Deriving inactive_timeout as 3 x suspect_timeout
+      took the whole lab cluster non-primary on the first rolling restart.
     """
     if not suspect_timeout:
         return {}
@@ -271,8 +279,8 @@ def evs_options(suspect_timeout):
     return {
         "evs.suspect_timeout": _iso(suspect),
         "evs.keepalive_period": _iso(suspect * 0.3),
-        "evs.inactive_check_period": _iso(suspect * 0.2),
-        "evs.inactive_timeout": _iso(suspect * 3),
+        "evs.inactive_check_period": _iso(min(suspect * 0.2, INACTIVE_CHECK_PERIOD)),
+        "evs.inactive_timeout": _iso(max(suspect * 3, INACTIVE_TIMEOUT)),
     }
 
 

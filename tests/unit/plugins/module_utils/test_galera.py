@@ -207,9 +207,9 @@ def test_health(status, healthy, word):
     (0, {}),
     (None, {}),
     (0.5, {"evs.suspect_timeout": "PT0.5S", "evs.keepalive_period": "PT0.15S",
-           "evs.inactive_check_period": "PT0.1S", "evs.inactive_timeout": "PT1.5S"}),
-    (5, {"evs.suspect_timeout": "PT5S", "evs.keepalive_period": "PT1.5S",
-         "evs.inactive_check_period": "PT1S", "evs.inactive_timeout": "PT15S"}),
+           "evs.inactive_check_period": "PT0.1S", "evs.inactive_timeout": "PT15S"}),
+    (10, {"evs.suspect_timeout": "PT10S", "evs.keepalive_period": "PT3S",
+          "evs.inactive_check_period": "PT0.5S", "evs.inactive_timeout": "PT30S"}),
 ])
 def test_evs_options(suspect, expected):
     assert galera.evs_options(suspect) == expected
@@ -221,6 +221,9 @@ def test_derived_evs_options_keep_galeras_startup_rules(suspect):
         return float(text[2:-1])
     options = galera.evs_options(suspect)
     assert seconds(options["evs.keepalive_period"]) < seconds(options["evs.suspect_timeout"]) / 3
+    assert seconds(options["evs.inactive_check_period"]) <= seconds(options["evs.suspect_timeout"])
+    # install_timeout is derived as half of it and must exceed the 1 s join retransmit period
+    assert seconds(options["evs.inactive_timeout"]) / 2 > 1
     assert seconds(options["evs.inactive_timeout"]) > seconds(options["evs.suspect_timeout"])
 
 
@@ -241,7 +244,45 @@ def test_provider_option_problems(suspect, extra, words):
 def test_provider_options_are_one_sorted_string():
     text = galera.provider_options("1G", 0.5, {"gcs.fc_limit": 64},
                                    tls={"ca": "/c", "cert": "/e", "key": "/k"})
-    assert text == ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT1.5S;evs.keepalive_period=PT0.15S;"
+    assert text == ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT15S;evs.keepalive_period=PT0.15S;"
                     "evs.suspect_timeout=PT0.5S;gcache.recover=yes;gcache.size=1G;gcs.fc_limit=64;"
                     "socket.ssl=yes;socket.ssl_ca=/c;socket.ssl_cert=/e;socket.ssl_key=/k")
     assert galera.provider_options("256M") == "gcache.recover=yes;gcache.size=256M"
+
+
+HASH = "*" + "A1" * 20
+
+
+def test_accounts_one_entry_per_user_and_host():
+    users = [{"name": "app", "password": "pw-app-0123456", "priv": "app.*:ALL"},
+             {"name": "report", "password_hash": HASH, "priv": "app.*:SELECT", "hosts": ["10.0.0.9"]}]
+    result = galera.accounts(users, ["172.22.77.16", "172.22.77.17"], "monitor", "pw-mon-0123456")
+    assert result == [
+        {"name": "app", "host": "172.22.77.16", "password": "pw-app-0123456", "encrypted": False, "priv": "app.*:ALL"},
+        {"name": "app", "host": "172.22.77.17", "password": "pw-app-0123456", "encrypted": False, "priv": "app.*:ALL"},
+        {"name": "report", "host": "10.0.0.9", "password": HASH, "encrypted": True, "priv": "app.*:SELECT"},
+        {"name": "monitor", "host": "172.22.77.16", "password": "pw-mon-0123456", "encrypted": False,
+         "priv": "*.*:USAGE"},
+        {"name": "monitor", "host": "172.22.77.17", "password": "pw-mon-0123456", "encrypted": False,
+         "priv": "*.*:USAGE"},
+    ]
+
+
+def test_accounts_without_monitor():
+    assert galera.accounts([], ["h"], "", "x") == []
+
+
+@pytest.mark.parametrize("users, hosts, words", [
+    ([{"name": "app", "password": "x" * 16}], ["h"], []),
+    ([{"name": "app", "password_hash": HASH}], ["h"], []),
+    ([{"name": "app"}], ["h"], ["exactly one of password or password_hash"]),
+    ([{"name": "app", "password": "x", "password_hash": HASH}], ["h"], ["exactly one"]),
+    ([{"name": "app", "password_hash": "plain"}], ["h"], ["mysql_native_password hash"]),
+    ([{"password": "x"}], ["h"], ["has no name"]),
+    ([{"name": "app", "password": "x"}], [], ["has no hosts"]),
+])
+def test_account_problems(users, hosts, words):
+    problems = galera.account_problems(users, hosts)
+    assert len(problems) == len(words), problems
+    for word in words:
+        assert any(word in p for p in problems), problems
