@@ -28,6 +28,7 @@ FORCE_VARIABLE = "galera_force_bootstrap_node"
 # Galera's defaults, in seconds.
 INACTIVE_TIMEOUT = 15.0
 INACTIVE_CHECK_PERIOD = 0.5
+JOIN_RETRANS_PERIOD = 1.0
 
 # "WSREP: Recovered position: 6c1d...:42" (10.11 may append ",gtid")
 _RECOVERED = re.compile(r"Recovered position:?\s+([0-9a-f-]{36}):(-?\d+)")
@@ -267,6 +268,10 @@ def evs_options(suspect_timeout):
       suspect_timeout, and the node then does not start;
     - inactive_check_period = 0.2 x: how often silence is checked, so detection is late
       by at most that;
+    - join_retrans_period = 0.3 x (at most Galera's 1 s): while the survivors agree on a
+      new membership they send join messages instead of keepalives, at this period. Left
+      at 1 s with a 0.5 s suspect timeout, the survivors suspected each other while
+      evicting a dead node, and the lab cluster went non-primary on a single node's death;
     - inactive_timeout (unilateral eviction) stays at Galera's 15 s, or 3 x when that is
       longer. Galera derives install_timeout from it (half) and requires it below it; with
       an install timeout under the 1 s join retransmit period a restarting node never
@@ -281,6 +286,7 @@ def evs_options(suspect_timeout):
         "evs.keepalive_period": _iso(suspect * 0.3),
         "evs.inactive_check_period": _iso(min(suspect * 0.2, INACTIVE_CHECK_PERIOD)),
         "evs.inactive_timeout": _iso(max(suspect * 3, INACTIVE_TIMEOUT)),
+        "evs.join_retrans_period": _iso(min(suspect * 0.3, JOIN_RETRANS_PERIOD)),
     }
 
 

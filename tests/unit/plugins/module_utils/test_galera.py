@@ -207,9 +207,11 @@ def test_health(status, healthy, word):
     (0, {}),
     (None, {}),
     (0.5, {"evs.suspect_timeout": "PT0.5S", "evs.keepalive_period": "PT0.15S",
-           "evs.inactive_check_period": "PT0.1S", "evs.inactive_timeout": "PT15S"}),
+           "evs.inactive_check_period": "PT0.1S", "evs.inactive_timeout": "PT15S",
+           "evs.join_retrans_period": "PT0.15S"}),
     (10, {"evs.suspect_timeout": "PT10S", "evs.keepalive_period": "PT3S",
-          "evs.inactive_check_period": "PT0.5S", "evs.inactive_timeout": "PT30S"}),
+          "evs.inactive_check_period": "PT0.5S", "evs.inactive_timeout": "PT30S",
+          "evs.join_retrans_period": "PT1S"}),
 ])
 def test_evs_options(suspect, expected):
     assert galera.evs_options(suspect) == expected
@@ -222,6 +224,8 @@ def test_derived_evs_options_keep_galeras_startup_rules(suspect):
     options = galera.evs_options(suspect)
     assert seconds(options["evs.keepalive_period"]) < seconds(options["evs.suspect_timeout"]) / 3
     assert seconds(options["evs.inactive_check_period"]) <= seconds(options["evs.suspect_timeout"])
+    # during a membership change join messages replace keepalives: they must come faster than suspicion
+    assert seconds(options["evs.join_retrans_period"]) < seconds(options["evs.suspect_timeout"]) / 3
     # install_timeout is derived as half of it and must exceed the 1 s join retransmit period
     assert seconds(options["evs.inactive_timeout"]) / 2 > 1
     assert seconds(options["evs.inactive_timeout"]) > seconds(options["evs.suspect_timeout"])
@@ -244,8 +248,8 @@ def test_provider_option_problems(suspect, extra, words):
 def test_provider_options_are_one_sorted_string():
     text = galera.provider_options("1G", 0.5, {"gcs.fc_limit": 64},
                                    tls={"ca": "/c", "cert": "/e", "key": "/k"})
-    assert text == ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT15S;evs.keepalive_period=PT0.15S;"
-                    "evs.suspect_timeout=PT0.5S;gcache.recover=yes;gcache.size=1G;gcs.fc_limit=64;"
+    assert text == ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT15S;evs.join_retrans_period=PT0.15S;"
+                    "evs.keepalive_period=PT0.15S;evs.suspect_timeout=PT0.5S;gcache.recover=yes;gcache.size=1G;gcs.fc_limit=64;"
                     "socket.ssl=yes;socket.ssl_ca=/c;socket.ssl_cert=/e;socket.ssl_key=/k")
     assert galera.provider_options("256M") == "gcache.recover=yes;gcache.size=256M"
 
