@@ -14,10 +14,10 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Molecule scenarios, in the order they run.
-SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync
+SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check build-check molecule changelog constraints clean
 
 help:
@@ -63,6 +63,12 @@ FAULTS ?= hard-kill,graceful-stop,haproxy-kill,network-cut
 SOAK   ?= 600
 failover-experiment: deploy
 	$(BIN)/python tools/failover-experiment --trials $(TRIALS) --faults $(FAULTS) --soak $(SOAK)
+
+# Galera: crash recovery (CRASH_TRIALS), a node's power cut tuned vs defaults, soak, rolling restart
+CRASH_TRIALS ?= 10
+KILL_TRIALS  ?= 5
+galera-experiment: deploy
+	$(BIN)/python tools/galera-experiment --trials $(CRASH_TRIALS) --kill-trials $(KILL_TRIALS) --soak $(SOAK)
 
 # How fast rsync_sync propagates files between the web servers (see docs/results/)
 sync-benchmark: deploy
