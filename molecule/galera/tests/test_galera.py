@@ -129,6 +129,15 @@ def test_durable_settings_are_live():
         assert "gcache.recover = yes" in options
 
 
+def test_replication_is_encrypted_with_the_sites_certificate():
+    for node in NODES:
+        assert "socket.ssl = yes" in sql(node, "SELECT @@wsrep_provider_options").lower()
+    # a member's TLS handshake on the replication port presents the certificate the CA signed
+    out = docker_exec("gl-db2", "sh", "-c", "openssl s_client -connect %s:4567 -CAfile /etc/mysql/hastack-tls/ca.pem "
+                      "</dev/null 2>&1" % NODES["gl-db1"], check=False).stdout
+    assert "subject=CN = gl-db" in out and "Verify return code: 0 (ok)" in out, out[-2000:]
+
+
 def test_no_account_logs_in_without_a_password_and_root_only_through_the_socket():
     with pytest.raises(pymysql.err.OperationalError):
         pymysql.connect(host=NODES["gl-db1"], user="root", password="", connect_timeout=3)
