@@ -10,10 +10,15 @@ import json
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
+from testlib import wait_until  # noqa: E402
 
 VIP = "172.22.84.235"
 STATS = ("172.22.83.14", 8404)
@@ -57,15 +62,6 @@ def server_states():
     """{server: operational state} from HAProxy's runtime API (2 = up, 0 = down)."""
     lines = admin("show servers state web").splitlines()[2:]
     return {line.split()[3]: int(line.split()[5]) for line in lines if line.strip()}
-
-
-def wait_until(check, timeout, what, interval=0.05):
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("%s not reached within %.1f s" % (what, timeout))
-        time.sleep(interval)
-    return time.monotonic() - start
 
 
 @pytest.fixture
