@@ -168,8 +168,10 @@ def monitor_variables(user, password, interval_ms=500, timeout_ms=500, max_timeo
 
 def admin_variables(admin_user, admin_password, interfaces, cluster_user=None, cluster_password=None):
     """Admin credentials and interfaces; with a cluster user, the settings ProxySQL Cluster
-    needs. mysql_servers is not synced between instances: each one's Galera monitor moves
-    servers between hostgroups by itself, and both get the same servers from Ansible."""
+    needs. Users, query rules and the peer list are synced between instances. Not synced:
+    mysql_servers (each instance's Galera monitor moves servers between hostgroups by
+    itself) and the mysql and admin variables (some are per host, such as the interfaces
+    on the private address). Ansible gives every instance the same servers and variables."""
     credentials = "%s:%s" % (admin_user, admin_password)
     values = {"admin-admin_credentials": credentials, "admin-mysql_ifaces": ";".join(interfaces)}
     if cluster_user:
@@ -182,14 +184,12 @@ def admin_variables(admin_user, admin_password, interfaces, cluster_user=None, c
             "admin-cluster_mysql_query_rules_diffs_before_sync": "3",
             "admin-cluster_mysql_users_diffs_before_sync": "3",
             "admin-cluster_proxysql_servers_diffs_before_sync": "3",
-            "admin-cluster_mysql_variables_diffs_before_sync": "3",
-            "admin-cluster_admin_variables_diffs_before_sync": "3",
+            "admin-cluster_mysql_variables_diffs_before_sync": "0",
+            "admin-cluster_admin_variables_diffs_before_sync": "0",
             "admin-cluster_mysql_servers_diffs_before_sync": "0",
             "admin-cluster_mysql_query_rules_save_to_disk": "true",
             "admin-cluster_mysql_users_save_to_disk": "true",
             "admin-cluster_proxysql_servers_save_to_disk": "true",
-            "admin-cluster_mysql_variables_save_to_disk": "true",
-            "admin-cluster_admin_variables_save_to_disk": "true",
         })
     return values
 
@@ -306,6 +306,12 @@ def table_changes(desired, current, keys):
     return changes
 
 
+def comparable(table, rows):
+    """Rows in the form that compares like with like: a user is one row per side, however
+    it was written (one row for both sides, or two as a cluster peer copies them)."""
+    return expand_users(rows) if table == "mysql_users" else rows
+
+
 def has_changes(changes):
     return any(changes[kind] for kind in ("add", "remove", "change"))
 
@@ -363,8 +369,7 @@ def runtime_problems(desired, runtime, hostgroups):
     for table, keys in sorted(TABLE_KEYS.items()):
         if table == "mysql_servers" or table not in desired:
             continue
-        want_rows = expand_users(desired[table]) if table == "mysql_users" else desired[table]
-        changes = table_changes(want_rows, runtime.get(table, []), keys)
+        changes = table_changes(comparable(table, desired[table]), comparable(table, runtime.get(table, [])), keys)
         for row in changes["add"]:
             problems.append("%s: %s is missing from runtime" % (table, _describe(row, keys)))
         for row in changes["remove"]:
@@ -392,3 +397,67 @@ def restart_pending(desired_variables, runtime_variables):
 
 def _describe(row, keys):
     return ", ".join("%s=%s" % (key, row.get(key)) for key in keys)
+
+
+# ---------------------------------------------------------------- the role's entry points
+
+def tables(members, hostvars, settings):
+    """Every admin table and variable the role manages, from the inventory and the role's
+    settings (see the role's vars/main.yml for the keys)."""
+    hostgroups = settings["hostgroups"]
+    order = writer_order(members, settings.get("writer_preference"))
+    addresses = dict((name, hostvars[name][settings["address_var"]]) for name in members)
+    variables = monitor_variables(settings["monitor_user"], settings["monitor_password"],
+                                  settings.get("monitor_interval_ms", 500), settings.get("monitor_timeout_ms", 500),
+                                  settings.get("monitor_max_timeouts", 2))
+    variables["mysql-interfaces"] = ";".join(settings["mysql_interfaces"])
+    cluster_user = settings.get("cluster_user") if settings.get("peers") else None
+    variables.update(admin_variables(settings["admin_user"], settings["admin_password"],
+                                     settings["admin_interfaces"], cluster_user, settings.get("cluster_password")))
+    for name, value in (settings.get("variables") or {}).items():
+        variables[name] = text(value)
+    return {
+        "mysql_servers": mysql_servers(order, addresses, hostgroups, settings.get("backend_port", 3306),
+                                       settings.get("backend_max_connections", 1000)),
+        "mysql_galera_hostgroups": [galera_hostgroup(hostgroups, settings.get("max_writers", 1),
+                                                     settings.get("writer_is_also_reader", 2),
+                                                     settings.get("max_transactions_behind", 100))],
+        "mysql_users": mysql_users(settings.get("users"), hostgroups["writer"]),
+        "mysql_query_rules": query_rules(hostgroups, settings.get("query_rules")),
+        "proxysql_servers": proxysql_servers([(p[0], p[1]) for p in settings.get("peers") or []],
+                                             settings.get("cluster_port", 6032)) if cluster_user else [],
+        "global_variables": variables,
+        "writer_order": order,
+    }
+
+
+def problems(members, hostvars, settings):
+    """Everything wrong with the role's input, each naming the variable and the fix."""
+    found = []
+    members = list(members)
+    if not members:
+        found.append("proxysql_database_group (%s) has no hosts: ProxySQL needs the Galera nodes"
+                     % settings.get("database_group"))
+    for name in members:
+        if not (hostvars.get(name) or {}).get(settings["address_var"]):
+            found.append("%s has no %s: the address ProxySQL connects to" % (name, settings["address_var"]))
+    try:
+        writer_order(members, settings.get("writer_preference"))
+    except ValueError as exc:
+        found.append("proxysql_writer_preference: %s" % exc)
+    found.extend(hostgroup_problems(settings.get("hostgroups")))
+    found.extend(admin_problems(settings.get("admin_user"), settings.get("admin_password"),
+                                settings.get("cluster_user") if settings.get("peers") else None,
+                                settings.get("cluster_password")))
+    if not settings.get("monitor_user"):
+        found.append("proxysql_monitor_user is empty: ProxySQL's Galera checks need a monitor user")
+    found.extend(secret_problems("proxysql_monitor_password", settings.get("monitor_password"),
+                                 settings.get("monitor_user")))
+    found.extend(user_problems(settings.get("users")))
+    if not hostgroup_problems(settings.get("hostgroups")):
+        found.extend(rule_problems(settings.get("query_rules"), settings["hostgroups"]))
+    unknown = sorted(name for name in settings.get("variables") or {}
+                     if not str(name).startswith(("mysql-", "admin-")))
+    if unknown:
+        found.append("proxysql_variables: names start with mysql- or admin-: %s" % ", ".join(unknown))
+    return found

@@ -22,7 +22,7 @@ description:
   - A table whose memory copy already matches but whose runtime copy does not (loaded by hand,
     or never loaded) is loaded again, and that is a change.
   - Passwords of users are compared as C(mysql_native_password) hashes, so a user kept only as a
-    hash stays idempotent (give the hash in C(password); the P(hastack.web.proxysql_users#filter)
+    hash stays idempotent (give the hash in C(password); the P(hastack.web.proxysql_tables#filter)
     filter hashes plain passwords).
   - Variables that ProxySQL reads only when it starts (C(mysql-interfaces), C(mysql-threads),
     C(mysql-stacksize)) are saved to disk and reported in RV(restart_required) instead.
@@ -101,7 +101,7 @@ notes:
   - Configure a ProxySQL Cluster peer through one instance only, or give both the same rows -
     the cluster sync copies the tables it syncs between them.
 seealso:
-  - plugin: hastack.web.proxysql_servers
+  - plugin: hastack.web.proxysql_tables
     plugin_type: filter
   - name: ProxySQL - configuring with the admin interface
     description: The memory, runtime and disk layers, and the LOAD and SAVE commands.
@@ -244,8 +244,9 @@ def plan(admin, desired):
         if table not in desired:
             continue
         current = admin.rows(table)
-        if proxysql.has_changes(proxysql.table_changes(desired[table], current, keys)) \
-                or len(current) != len(desired[table]):
+        changes = proxysql.table_changes(proxysql.comparable(table, desired[table]),
+                                         proxysql.comparable(table, current), keys)
+        if proxysql.has_changes(changes):
             write[table] = desired[table]
             load.add(proxysql.TABLE_MODULES[table])
             before[table], after[table] = current, desired[table]

@@ -115,7 +115,9 @@ def test_admin_variables_with_and_without_a_cluster():
     clustered = proxysql.admin_variables("radmin", "pw", ["127.0.0.1:6032", "172.22.77.16:6032"], "cluster", "cpw")
     assert clustered["admin-admin_credentials"] == "radmin:pw;cluster:cpw"
     assert clustered["admin-mysql_ifaces"] == "127.0.0.1:6032;172.22.77.16:6032"
-    assert clustered["admin-cluster_mysql_servers_diffs_before_sync"] == "0"
+    # per-host and monitor-managed settings are not synced; users, rules and peers are
+    for kind in ("mysql_servers", "mysql_variables", "admin_variables"):
+        assert clustered["admin-cluster_%s_diffs_before_sync" % kind] == "0"
     assert clustered["admin-cluster_mysql_users_diffs_before_sync"] == "3"
 
 

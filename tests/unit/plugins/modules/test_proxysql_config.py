@@ -120,6 +120,18 @@ def test_a_row_that_is_not_asked_for_is_removed(run):
     assert [r["username"] for r in admin.rows("mysql_users")] == ["hastack"]
 
 
+def test_a_user_split_in_two_rows_by_a_cluster_peer_is_not_a_change(run):
+    admin = FakeAdmin()
+    run(admin, desired())
+    # a ProxySQL Cluster peer copies users from its runtime: one row per side
+    admin.db.execute("DELETE FROM mysql_users")
+    admin.db.execute("INSERT INTO mysql_users SELECT * FROM runtime_mysql_users")
+    assert len(admin.rows("mysql_users")) == 2
+    result, failed = run(admin, desired())
+    assert not failed, result
+    assert result["changed"] is False and admin.writes() == []
+
+
 def test_the_galera_monitor_moving_servers_is_not_a_change(run):
     admin = FakeAdmin()
     run(admin, desired())
