@@ -14,7 +14,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Molecule scenarios, in the order they run.
-SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera
+SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera proxysql
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment sync-benchmark test lint yamllint ansible-lint \

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, galera, haproxy, host, secrets, sysctl, vrrp, web
+from ansible_collections.hastack.web.plugins.module_utils import cluster, galera, haproxy, host, proxysql, secrets, sysctl, vrrp, web
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -116,6 +116,17 @@ def galera_account_problems(users, default_hosts):
     return galera.account_problems(list(users or []), list(default_hosts or []))
 
 
+def proxysql_tables(members, hostvars, settings):
+    try:
+        return proxysql.tables(list(members), hostvars, settings)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError("proxysql_tables: %s" % exc)
+
+
+def proxysql_problems(members, hostvars, settings):
+    return proxysql.problems(list(members), hostvars, settings)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -136,6 +147,8 @@ class FilterModule(object):
             "hostname_problems": hostname_problems,
             "in_container": in_container,
             "phpfpm_pool": phpfpm_pool,
+            "proxysql_problems": proxysql_problems,
+            "proxysql_tables": proxysql_tables,
             "secret_problems": secret_problems,
             "sysctl_split": sysctl_split,
             "vrrp_plan": vrrp_plan,
