@@ -91,7 +91,7 @@ attributes:
     details: Reads and compares; writes nothing and loads nothing.
   diff_mode:
     support: full
-    details: Tables and variables before and after; passwords and credentials are masked.
+    details: Tables and variables before and after; passwords, password hashes and credentials are masked.
   platform:
     support: full
     platforms: posix
@@ -226,6 +226,11 @@ def masked(name, value):
     return "********" if any(word in name for word in SECRET_VARIABLES) else value
 
 
+def masked_rows(rows):
+    """A mysql_native_password hash logs in as well as the password: keep it out of diffs."""
+    return [dict(row, password="********") if row.get("password") else row for row in rows]
+
+
 def hostgroups_of(galera_rows):
     roles = ("writer_hostgroup", "backup_writer_hostgroup", "reader_hostgroup", "offline_hostgroup")
     return dict(("%s:%s" % (index, role), row.get(role)) for index, row in enumerate(galera_rows or [])
@@ -249,7 +254,7 @@ def plan(admin, desired):
         if proxysql.has_changes(changes):
             write[table] = desired[table]
             load.add(proxysql.TABLE_MODULES[table])
-            before[table], after[table] = current, desired[table]
+            before[table], after[table] = masked_rows(current), masked_rows(desired[table])
     variables = desired.get("global_variables") or {}
     if variables:
         current = admin.variables()

@@ -52,6 +52,19 @@ def test_pages_are_served_through_php_fpm(node):
     assert "mpm_event.load" in dexec(node, "ls", "/etc/apache2/mods-enabled/").stdout
 
 
+def test_the_demo_says_why_it_shows_no_database():
+    node = "ap-web1"
+    assert json.loads(get(WEB[node], "/?format=json")[2])["database"] == {"status": "not configured"}
+    # what the proxysql role records when it could not install ProxySQL
+    dexec(node, "sh", "-c", "mkdir -p /etc/hastack && printf '%s' '{\"installed\": false, \"reason\": "
+          "\"no ProxySQL package was supplied\"}' > /etc/hastack/proxysql.json")
+    try:
+        body = json.loads(get(WEB[node], "/?format=json")[2])
+        assert body["database"] == {"status": "ProxySQL not installed: no ProxySQL package was supplied"}
+    finally:
+        dexec(node, "rm", "-f", "/etc/hastack/proxysql.json")
+
+
 def test_the_session_counter_grows_within_a_session():
     _, headers, body = get(WEB["ap-web1"], "/?format=json")
     cookie = headers["set-cookie"].split(";")[0]

@@ -193,6 +193,9 @@ def test_the_diff_masks_credentials(run):
     assert after["mysql-monitor_password"] == "********"
     assert after["mysql-monitor_galera_healthcheck_interval"] == "500"
     assert PASSWORD not in json.dumps(result["diff"])
+    hashed = proxysql.native_password_hash("app-secret-Lm29xq81")
+    assert hashed not in json.dumps(result["diff"])
+    assert result["diff"]["after"]["mysql_users"][0]["password"] == "********"
 
 
 def test_a_hashed_password_stays_idempotent(run):
