@@ -203,9 +203,9 @@ class Admin(object):
             cursor.execute("DELETE FROM %s" % table)
             for row in rows:
                 columns = sorted(row)
-                cursor.execute("INSERT INTO %s (%s) VALUES (%s)" % (table, ", ".join(columns),
-                                                                     ", ".join(["%s"] * len(columns))),
-                               [row[column] for column in columns])
+                statement = "INSERT INTO %s (%s) VALUES (%s)" % (table, ", ".join(columns),
+                                                                 ", ".join(["%s"] * len(columns)))
+                cursor.execute(statement, [row[column] for column in columns])
 
     def set_variables(self, values):
         with self.connection.cursor() as cursor:

@@ -198,8 +198,8 @@ def test_the_first_boot_config_holds_the_papers_layout(tmp_path):
 def test_admin_and_monitor_settings_escape_and_never_default(tmp_path):
     cnf = rendered(tmp_path)
     admin = cnf["admin_variables"]
-    assert admin["admin_credentials"] == "radmin:%s;cluster:%s" % (SECRETS["proxysql_admin_password"],
-                                                                    SECRETS["proxysql_cluster_password"])
+    expected = "radmin:%s;cluster:%s" % (SECRETS["proxysql_admin_password"], SECRETS["proxysql_cluster_password"])
+    assert admin["admin_credentials"] == expected
     assert "admin:admin" not in admin["admin_credentials"]
     assert admin["mysql_ifaces"] == "127.0.0.1:6032;172.22.77.16:6032"
     assert admin["cluster_username"] == "cluster"
