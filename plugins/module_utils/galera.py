@@ -23,6 +23,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.hastack.web.plugins.module_utils.secrets import user_credential_problems
+
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 FORCE_VARIABLE = "galera_force_bootstrap_node"
 # Galera's defaults, in seconds.
@@ -338,23 +340,13 @@ def accounts(users, default_hosts, monitor_user=None, monitor_password=None):
     return flat
 
 
-_NATIVE_HASH = re.compile(r"^\*[0-9A-Fa-f]{40}$")
-
-
 def account_problems(users, default_hosts):
     """Each user needs a name and exactly one of password / password_hash, and somewhere to log in from."""
     problems = []
     for index, user in enumerate(users or []):
         name = user.get("name")
         label = "galera_users[%d]%s" % (index, " (%s)" % name if name else "")
-        if not name:
-            problems.append("%s has no name" % label)
-        has_password, has_hash = bool(user.get("password")), bool(user.get("password_hash"))
-        if has_password == has_hash:
-            problems.append("%s needs exactly one of password or password_hash (from a vault)" % label)
-        if has_hash and not _NATIVE_HASH.match(str(user["password_hash"])):
-            problems.append("%s: password_hash must be a mysql_native_password hash, '*' and 40 hex digits "
-                            "(SELECT PASSWORD('...'))" % label)
+        problems.extend(user_credential_problems(user, label))
         if not (user.get("hosts") or default_hosts):
             problems.append("%s has no hosts, and galera_client_group has no addresses to default to" % label)
     return problems

@@ -16,7 +16,7 @@ __metaclass__ = type
 import hashlib
 import re
 
-from ansible_collections.hastack.web.plugins.module_utils.secrets import secret_problems
+from ansible_collections.hastack.web.plugins.module_utils.secrets import secret_problems, user_credential_problems
 
 HOSTGROUP_ROLES = ("writer", "backup_writer", "reader", "offline")
 
@@ -42,8 +42,6 @@ RESTART_VARIABLES = frozenset(["mysql-interfaces", "mysql-threads", "mysql-stack
 LOCKING_READ = r"^SELECT\b.*\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|FOR\s+SHARE)\b"
 PLAIN_READ = r"^SELECT\b"
 BUILTIN_RULE_IDS = (100, 200)
-
-_NATIVE_HASH = re.compile(r"^\*[0-9A-F]{40}$")
 
 
 def text(value):
@@ -217,16 +215,10 @@ def user_problems(users, variable="proxysql_mysql_users"):
     for index, user in enumerate(users or []):
         name = user.get("name")
         label = "%s[%d]%s" % (variable, index, " (%s)" % name if name else "")
-        if not name:
-            problems.append("%s has no name" % label)
         names.append(name)
-        has_password, has_hash = bool(user.get("password")), bool(user.get("password_hash"))
-        if has_password == has_hash:
-            problems.append("%s needs exactly one of password or password_hash (from a vault)" % label)
-        elif has_hash and not _NATIVE_HASH.match(str(user["password_hash"])):
-            problems.append("%s: password_hash must be a mysql_native_password hash, '*' and 40 upper-case hex "
-                            "digits (SELECT PASSWORD('...'))" % label)
-        elif has_password:
+        found = user_credential_problems(user, label)
+        problems.extend(found)
+        if not found and user.get("password"):
             problems.extend(secret_problems("%s password" % label, user["password"], name))
     duplicates = sorted(set(name for name in names if name and names.count(name) > 1))
     if duplicates:

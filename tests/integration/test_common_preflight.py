@@ -8,16 +8,9 @@ before the first task that would change something (the package install reports a
 change in check mode wherever chrony is not installed yet).
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+from playbook import run_playbook
 
 PLAYBOOK = """
 - hosts: all
@@ -35,21 +28,8 @@ GOOD = {
 
 
 def run_role(tmp_path, hosts, group_vars=None, tags=None):
-    inventory = {"all": {
-        "vars": dict({"ansible_connection": "local",
-                      "ansible_python_interpreter": sys.executable}, **(group_vars or {})),
-        "hosts": hosts}}
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    # These fake hosts share names with the lab's; keep their facts (this machine's) in
-    # memory only, so they can never be mistaken for the lab's.
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
-    proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"),
-         "--check"] + (["--tags", tags] if tags else []),
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(tmp_path, PLAYBOOK, {"": hosts}, group_vars,
+                        ["--check"] + (["--tags", tags] if tags else []))
 
 
 def test_good_input_passes_preflight(tmp_path):

@@ -2,16 +2,9 @@
 message that names the variable and the fix. Fake hosts on a local connection, check
 mode, preflight tag only: nothing on this machine can change."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
-
-ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+from playbook import run_playbook
 
 PLAYBOOK = """
 - hosts: databases
@@ -29,18 +22,8 @@ SECRETS = {"galera_sst_password": "preflight-sst-Jk29sLq7", "galera_monitor_pass
 
 
 def run_role(tmp_path, dbs=None, group_vars=None):
-    inventory = {"all": {
-        "vars": dict({"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
-                     **dict(SECRETS, **(group_vars or {}))),
-        "children": {"databases": {"hosts": DBS if dbs is None else dbs}, "webservers": {"hosts": WEB}}}}
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"),
-                           "--check", "--tags", "preflight"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(tmp_path, PLAYBOOK, {"databases": DBS if dbs is None else dbs, "webservers": WEB},
+                        dict(SECRETS, **(group_vars or {})), ["--check", "--tags", "preflight"])
 
 
 def test_good_input_passes_preflight(tmp_path):

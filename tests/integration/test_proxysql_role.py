@@ -3,17 +3,13 @@ proxysql.cnf, rendered by the role's own template from an inventory like the pap
 parses as libconfig and holds the tables ProxySQL needs. Fake hosts on a local
 connection; nothing on this machine is installed or started."""
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from playbook import run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 
 DBS = {"db1": {"hastack_private_address": "172.22.77.21"},
        "db2": {"hastack_private_address": "172.22.77.22"},
@@ -51,17 +47,8 @@ RENDER = """
 
 
 def run(tmp_path, playbook, group_vars=None, extra=()):
-    inventory = {"all": {
-        "vars": dict({"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
-                     **dict(SECRETS, **(group_vars or {}))),
-        "children": {"databases": {"hosts": DBS}, "webservers": {"hosts": WEBS}}}}
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (tmp_path / "play.yml").write_text(playbook)
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_CACHE_PLUGIN="ansible.builtin.memory")
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.yml"), str(tmp_path / "play.yml"),
-                           *extra], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_playbook(tmp_path, playbook, {"databases": DBS, "webservers": WEBS},
+                        dict(SECRETS, **(group_vars or {})), extra)
 
 
 # ---------------------------------------------------------------- preflight
