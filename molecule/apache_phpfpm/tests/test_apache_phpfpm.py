@@ -1,9 +1,11 @@
 """What a user relies on from hastack.web.apache_phpfpm, on two web servers.
 
 Requests come from the controller (not a trusted proxy) and from ap-lb1, which is in
-the balancers group and so a trusted proxy, the way HAProxy sends them.
+the balancers group and so a trusted proxy, the way HAProxy sends them. Sessions are kept
+in the database on ap-db1 (apache_phpfpm_session_store: database).
 """
 
+import concurrent.futures
 import http.client
 import json
 import sys
@@ -19,6 +21,7 @@ from testlib import docker_exec as dexec, wait_until  # noqa: E402
 WEB = {"ap-web1": "172.22.85.16", "ap-web2": "172.22.85.17"}
 LB = "172.22.85.14"
 FPM = "php8.2-fpm"
+DB = "ap-db1"
 
 
 def get(address, path="/", headers=None):
@@ -71,6 +74,60 @@ def test_the_session_counter_grows_within_a_session():
     counts = [json.loads(get(WEB["ap-web1"], "/?format=json", {"Cookie": cookie})[2])["session_count"]
               for _ in range(3)]
     assert counts == [2, 3, 4]
+
+
+def demo(node, cookie=None):
+    """One demo request; returns (its JSON, the session cookie it set or was sent)."""
+    _, headers, body = get(WEB[node], "/?format=json", {"Cookie": cookie} if cookie else {})
+    sent = headers.get("set-cookie", "").split(";")[0]
+    return json.loads(body), sent or cookie
+
+
+def session_rows(session_id):
+    return dexec(DB, "mariadb", "-N", "-e", "SELECT COUNT(*) FROM hastack.hastack_sessions WHERE id = '%s'"
+                 % session_id).stdout.strip()
+
+
+@pytest.fixture
+def apache_running():
+    yield
+    for node in WEB:
+        dexec(node, "systemctl", "start", "apache2")
+
+
+def test_a_session_outlives_the_web_server_that_started_it(apache_running):
+    first, cookie = demo("ap-web1")
+    assert first["session_store"] == "database" and first["session_count"] == 1
+    assert demo("ap-web1", cookie)[0]["session_count"] == 2
+    assert session_rows(first["session"]) == "1"
+    dexec("ap-web1", "systemctl", "stop", "apache2")   # the server dies; the user goes to the other one
+    answer, _ = demo("ap-web2", cookie)
+    assert (answer["server"], answer["session"], answer["session_count"]) == ("ap-web2", first["session"], 3)
+
+
+def test_requests_of_one_session_on_both_servers_lose_no_update():
+    # the row is locked from session_start to the write, as the files handler locks its file
+    first, cookie = demo("ap-web1")
+    nodes = ["ap-web1", "ap-web2"] * 10
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda node: demo(node, cookie), nodes))
+    assert demo("ap-web2", cookie)[0]["session_count"] == first["session_count"] + len(nodes) + 1
+
+
+def test_a_session_id_the_server_never_issued_is_not_adopted():
+    forged = "PHPSESSID=abcdefghijklmnopqrstuvwxyz012345"
+    answer, cookie = demo("ap-web1", forged)
+    assert answer["session_count"] == 1
+    assert answer["session"] != "abcdefghijklmnopqrstuvwxyz012345" and cookie != forged  # strict mode
+    assert session_rows("abcdefghijklmnopqrstuvwxyz012345") == "0"
+
+
+def test_an_expired_session_is_not_resumed():
+    first, cookie = demo("ap-web2")
+    dexec(DB, "mariadb", "-e", "UPDATE hastack.hastack_sessions SET expires = UNIX_TIMESTAMP() - 1 WHERE id = '%s'"
+          % first["session"])
+    answer, _ = demo("ap-web2", cookie)
+    assert answer["session_count"] == 1 and answer["session"] != first["session"]
 
 
 def test_the_health_endpoint_follows_php_fpm(fpm_running):

@@ -9,6 +9,8 @@ $answer = [
     'server' => gethostname(),
     'session' => session_id(),
     'session_count' => $_SESSION['count'],
+    // where the session lives: on this server, or in the database (apache_phpfpm_session_store)
+    'session_store' => class_exists('HastackDatabaseSessionHandler', false) ? 'database' : 'files',
     'client' => $_SERVER['REMOTE_ADDR'] ?? '',
     'via' => $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? 'direct',
     'database' => demo_database(),
@@ -82,6 +84,7 @@ $e = fn ($value) => htmlspecialchars((string) $value, ENT_QUOTES);
 <h1>Served by <?= $e($answer['server']) ?></h1>
 <table>
 <tr><th>Requests in this session</th><td><?= $e($answer['session_count']) ?></td></tr>
+<tr><th>Session kept in</th><td><?= $e($answer['session_store']) ?></td></tr>
 <tr><th>Your address (as the web server sees it)</th><td><?= $e($answer['client']) ?></td></tr>
 <tr><th>Protocol at the balancer</th><td><?= $e($answer['via']) ?></td></tr>
 <tr><th>Database</th><td><?= $e($answer['database']['status']) ?></td></tr>
