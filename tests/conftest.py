@@ -1,9 +1,9 @@
-"""Make this checkout importable as ansible_collections.hastack.web for the unit tests."""
+"""Make this checkout importable as ansible_collections.hastack.web for the unit and integration tests."""
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / ".collections"
 LINK = COLLECTIONS / "ansible_collections" / "hastack" / "web"
 
