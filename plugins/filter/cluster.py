@@ -12,11 +12,16 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hastack.web.plugins.module_utils import cluster, galera, haproxy, host, proxysql, secrets, sysctl, vrrp, web
+from ansible_collections.hastack.web.plugins.module_utils import (
+    cluster, galera, haproxy, host, proxysql, secrets, site, sysctl, vrrp, web)
 
 
 def cluster_address_problems(members, hostvars, address_var):
     return cluster.address_problems(list(members), hostvars, address_var)
+
+
+def site_problems(groups, hostvars):
+    return site.site_problems(dict((name, list(members)) for name, members in groups.items()), hostvars)
 
 
 def hostname_problems(name):
@@ -150,6 +155,7 @@ class FilterModule(object):
             "proxysql_problems": proxysql_problems,
             "proxysql_tables": proxysql_tables,
             "secret_problems": secret_problems,
+            "site_problems": site_problems,
             "sysctl_split": sysctl_split,
             "vrrp_plan": vrrp_plan,
         }
