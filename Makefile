@@ -18,7 +18,7 @@ SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera proxys
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment sync-benchmark test lint yamllint ansible-lint \
-        sanity unit integration argspec-check build-check molecule changelog constraints clean
+        sanity unit integration argspec-check reference-check reference build-check molecule changelog constraints clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -76,7 +76,7 @@ sync-benchmark: deploy
 
 # ---------------------------------------------------------------- tests
 
-test: venv lint changelog sanity unit integration argspec-check build-check molecule
+test: venv lint changelog sanity unit integration argspec-check reference-check build-check molecule
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint
@@ -98,6 +98,13 @@ integration: venv
 
 argspec-check: venv
 	$(BIN)/python tools/check-argspecs
+
+# docs/reference/ is generated from the argument specs and module docs: regenerate with `make reference`
+reference-check: venv
+	$(BIN)/python tools/gen-reference --check
+
+reference: venv
+	$(BIN)/python tools/gen-reference
 
 build-check: venv
 	tools/build-check

@@ -1,0 +1,42 @@
+"""The reference generator turns Ansible's doc markup into Markdown that tables survive."""
+
+import importlib.machinery
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+_loader = importlib.machinery.SourceFileLoader("gen_reference", str(ROOT / "tools" / "gen-reference"))
+_spec = importlib.util.spec_from_loader("gen_reference", _loader)
+gen_reference = importlib.util.module_from_spec(_spec)
+_loader.exec_module(gen_reference)
+
+
+@pytest.mark.parametrize("source, markdown", [
+    ("Set O(name) to C(lb1).", "Set `name` to `lb1`."),
+    ("Returns RV(vmid); V(true) or E(PROXMOX_HOST).", "Returns `vmid`; `true` or `PROXMOX_HOST`."),
+    ("See L(the docs, https://example.org/x) or U(https://example.org).",
+     "See [the docs](https://example.org/x) or <https://example.org>."),
+    ("I(italic) and B(bold), P(hastack.web.proxysql_tables#filter).",
+     "*italic* and **bold**, `hastack.web.proxysql_tables`."),
+    (["one", "two"], "one two"),
+    ("a | b\nc", "a \\| b c"),
+    (None, ""),
+])
+def test_text(source, markdown):
+    assert gen_reference.text(source) == markdown
+
+
+@pytest.mark.parametrize("value, shown", [
+    (None, ""), ("", '`""`'), (80, "`80`"), (True, "`true`"), ("{{ x }}", "`{{ x }}`"),
+    ({"a": "b" * 80}, "`" + ('{"a": "' + "b" * 80)[:57] + "...`"),
+])
+def test_default(value, shown):
+    assert gen_reference.default(value) == shown
+
+
+def test_suboptions_are_listed_under_their_parent():
+    rows = gen_reference.option_rows({"nics": {"type": "list", "elements": "dict", "description": "cards",
+                                               "options": {"bridge": {"required": True, "description": "br"}}}})
+    assert rows == ["| `nics` | list of dict |  | cards |", "| `nics[].bridge` | str; required |  | br |"]
