@@ -19,10 +19,6 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by the modul
 NIC_MODELS = ("virtio", "e1000", "e1000e", "rtl8139", "vmxnet3", "i82551", "i82557b", "i82559er", "ne2k_isa",
               "ne2k_pci", "pcnet")
 SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
-# What Proxmox applies to a running VM at once; any other change waits for a restart
-# (it shows as pending). Proxmox may hot-plug more (hotplug option); it says so by not
-# leaving the key pending, which is what the module reads back.
-HOTPLUG_KEYS = frozenset(("name", "description", "onboot", "tags", "protection", "startup", "agent"))
 MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 
 
