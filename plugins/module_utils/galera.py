@@ -8,7 +8,9 @@ position recovered by `mysqld --wsrep-recover`); plan() takes every node's state
 returns what to do, or a refusal whose reason names the override. It never chooses a
 bootstrap that could lose committed transactions:
 
-- a primary component is running somewhere: nobody bootstraps, the stopped nodes join;
+- a primary component is running somewhere: nobody bootstraps, the stopped nodes join,
+  unless one of them holds transactions the primary lacks (another history, or a higher
+  position): then refuse;
 - all nodes stopped and reachable: the node with the highest committed position
   bootstraps (after an orderly shutdown that is the one with safe_to_bootstrap: 1);
 - a node is unreachable, a survivor is non-primary, a position is unknown, or the
@@ -129,6 +131,39 @@ def _order(hosts, members):
     return sorted(hosts, key=lambda h: rank.get(h, len(rank)))
 
 
+_KEEP_WHICH = ("Decide which data to keep: to keep %s's, stop the primary component and run the recovery "
+               "again; to keep the primary's, move %s's grastate.dat aside and it joins by SST")
+
+
+def _history_conflict(states, primary, joiners):
+    """Why joining these nodes to the running primary would discard committed data, or None.
+
+    A joiner takes the primary's history: it receives by IST what it lacks, and by SST (a
+    full copy over its own data) when it belongs to another history. A stopped node of
+    another cluster UUID, or one whose position is beyond what the primary has committed,
+    holds transactions the primary does not: the primary was started from a node that
+    was behind (a one-node component restored from gvwstate.dat after a power loss does
+    exactly that). Nodes with no history, or whose position is unknown, join.
+    """
+    head = primary[0]
+    cluster_uuid = states[head].get("cluster_state_uuid") or states[head].get("uuid")
+    committed = [states[h].get("last_committed") for h in primary if states[h].get("last_committed") is not None]
+    for node in joiners:
+        state = states[node]
+        if state.get("running") or _fresh(state):
+            continue
+        uuid, position = _uuid(state), _position(state)
+        if cluster_uuid and uuid and uuid != cluster_uuid:
+            return ("%s holds cluster history %s but the primary component on %s runs history %s: joining would "
+                    "overwrite %s's data with a full copy (SST). %s"
+                    % (node, uuid, ", ".join(primary), cluster_uuid, node, _KEEP_WHICH % (node, node)))
+        if committed and position is not None and position > max(committed):
+            return ("%s has committed seqno %d but the primary component on %s only %d: the primary was started "
+                    "from a node that was behind, and joining would discard %s's newer transactions. %s"
+                    % (node, position, ", ".join(primary), max(committed), node, _KEEP_WHICH % (node, node)))
+    return None
+
+
 def plan(states, members, bootstrap_node=None, force=None):
     """Decide how to bring the cluster to full strength.
 
@@ -137,7 +172,8 @@ def plan(states, members, bootstrap_node=None, force=None):
     the node a fresh install bootstraps (default: the first member). force: a node to
     bootstrap although the plan would refuse; never honoured while a primary runs.
 
-    Returns {action, bootstrap, bootstrap_method, mark_safe, join, primary, positions, reason}.
+    Returns {action, bootstrap, bootstrap_method, mark_safe, join, primary, positions, unreachable,
+    reason}.
     action is none (all members in the primary component), join (a primary runs; the
     `join` list starts one at a time), bootstrap (`bootstrap` starts a new cluster, then
     `join` in order) or refuse (`reason` says why and names the override).
@@ -149,7 +185,7 @@ def plan(states, members, bootstrap_node=None, force=None):
     running = [h for h in reachable if states[h].get("running")]
     primary = [h for h in running if states[h].get("cluster_status") == "Primary"]
     positions = {h: _position(states[h]) for h in reachable}
-    base = {"positions": positions}
+    base = {"positions": positions, "unreachable": unreachable}
 
     if force is not None and force not in members:
         return _refuse("%s=%s is not a member of the galera group" % (FORCE_VARIABLE, force), **base)
@@ -162,6 +198,9 @@ def plan(states, members, bootstrap_node=None, force=None):
                            "stop one side by hand after deciding which data to keep" % ", ".join(sorted(primary)),
                            primary=primary, **base)
         joiners = [h for h in reachable if h not in primary]
+        conflict = _history_conflict(states, primary, joiners)
+        if conflict:
+            return _refuse(conflict, primary=primary, **base)
         plan_ = {"action": "join" if joiners else "none", "bootstrap": None, "bootstrap_method": None,
                  "mark_safe": False, "join": joiners, "primary": primary,
                  "reason": "a primary component runs on %s; %s" % (
@@ -180,9 +219,9 @@ def plan(states, members, bootstrap_node=None, force=None):
                            "committed data" % (reason, FORCE_VARIABLE), **base)
         joiners = [h for h in _order(reachable, members) if h != force]
         method = "pc_bootstrap" if states[force].get("running") else "new_cluster"
-        return {"action": "bootstrap", "bootstrap": force, "bootstrap_method": method,
-                "mark_safe": method == "new_cluster", "join": joiners, "primary": [],
-                "reason": "forced by %s=%s despite: %s" % (FORCE_VARIABLE, force, reason), "positions": positions}
+        return dict({"action": "bootstrap", "bootstrap": force, "bootstrap_method": method,
+                     "mark_safe": method == "new_cluster", "join": joiners, "primary": [],
+                     "reason": "forced by %s=%s despite: %s" % (FORCE_VARIABLE, force, reason)}, **base)
 
     if force is not None and force not in reachable:
         return _refuse("%s=%s, but that node is unreachable" % (FORCE_VARIABLE, force), **base)
@@ -198,10 +237,9 @@ def plan(states, members, bootstrap_node=None, force=None):
         node = bootstrap_node or members[0]
         if force is not None:
             node = force
-        return {"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
-                "mark_safe": False, "join": [h for h in members if h != node], "primary": [],
-                "reason": "fresh install: %s bootstraps, the others join one at a time" % node,
-                "positions": positions}
+        return dict({"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
+                     "mark_safe": False, "join": [h for h in members if h != node], "primary": [],
+                     "reason": "fresh install: %s bootstraps, the others join one at a time" % node}, **base)
 
     initialized = [h for h in members if not _fresh(states[h])]
     uuids = sorted({_uuid(states[h]) for h in initialized if _uuid(states[h])})
@@ -231,10 +269,9 @@ def plan(states, members, bootstrap_node=None, force=None):
         reason = "crash recovery: %s has the highest committed seqno (%d)%s" % (
             node, best, "; tie with %s broken by preference order" % ", ".join(h for h in leaders if h != node)
             if len(leaders) > 1 else "")
-    return {"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
-            "mark_safe": not states[node].get("safe_to_bootstrap"),
-            "join": [h for h in members if h != node], "primary": [], "reason": reason,
-            "positions": positions}
+    return dict({"action": "bootstrap", "bootstrap": node, "bootstrap_method": "new_cluster",
+                 "mark_safe": not states[node].get("safe_to_bootstrap"),
+                 "join": [h for h in members if h != node], "primary": [], "reason": reason}, **base)
 
 
 def health(status):

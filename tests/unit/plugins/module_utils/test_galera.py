@@ -18,9 +18,10 @@ def fresh():
     return {"reachable": True, "running": False, "uuid": None, "seqno": -1, "safe_to_bootstrap": False}
 
 
-def primary(size=3, uuid=U1):
+def primary(size=3, uuid=U1, committed=100):
     return {"reachable": True, "running": True, "cluster_status": "Primary", "local_state": "Synced",
-            "cluster_size": size, "cluster_state_uuid": uuid, "uuid": uuid, "seqno": -1}
+            "cluster_size": size, "cluster_state_uuid": uuid, "uuid": uuid, "seqno": -1,
+            "last_committed": committed}
 
 
 def non_primary():
@@ -50,6 +51,25 @@ CASES = [
     ("primary running: an unreachable node is left alone",
      {"db1": primary(2), "db2": primary(2), "db3": UNREACHABLE}, {},
      "none", None, [], ["unreachable, left alone: db3"]),
+    ("primary running: a node of the same history that is not ahead joins",
+     {"db1": primary(2, committed=50), "db2": primary(2, committed=50), "db3": stopped(recovered=50)}, {},
+     "join", None, ["db3"], ["the others join"]),
+    ("primary running: a node with an unknown position joins (Galera compares on joining)",
+     {"db1": primary(2), "db2": primary(2), "db3": stopped()}, {},
+     "join", None, ["db3"], ["the others join"]),
+    # After a power loss, a node that was last alone in the primary component restores
+    # that component by itself from gvwstate.dat; if an interrupted SST had emptied it,
+    # that is a new, empty history.
+    ("primary of another history: refuse, the joiners would be overwritten by SST",
+     {"db1": stopped(seqno=8545), "db2": stopped(seqno=8545), "db3": primary(1, uuid=U2, committed=2)}, {},
+     "refuse", None, [], ["db1 holds cluster history", "primary component on db3", "SST", "grastate.dat"]),
+    ("primary behind a stopped node of the same history: refuse",
+     {"db1": stopped(recovered=120), "db2": primary(2, committed=117), "db3": primary(2, committed=117)}, {},
+     "refuse", None, [], ["db1 has committed seqno 120", "only 117", "newer transactions"]),
+    ("primary behind: force does not override it",
+     {"db1": stopped(recovered=120), "db2": primary(2, committed=117), "db3": primary(2, committed=117)},
+     {"force": "db1"},
+     "refuse", None, [], ["only 117"]),
     ("orderly shutdown: the safe_to_bootstrap node",
      {"db1": stopped(seqno=41), "db2": stopped(seqno=42, safe=True), "db3": stopped(seqno=40)}, {},
      "bootstrap", "db2", ["db1", "db3"], ["orderly shutdown", "seqno 42"]),
@@ -130,6 +150,16 @@ def test_a_crashed_bootstrap_node_is_marked_safe_first(states, mark_safe, method
     assert result["bootstrap"] == "db1"
     assert result["mark_safe"] is mark_safe
     assert result["bootstrap_method"] == method
+
+
+@pytest.mark.parametrize("states, unreachable", [
+    ({"db1": stopped(seqno=3), "db2": stopped(seqno=3)}, ["db3"]),
+    ({"db1": primary(2), "db2": primary(2), "db3": UNREACHABLE}, ["db3"]),
+    ({"db1": stopped(seqno=3), "db2": stopped(seqno=3), "db3": stopped(seqno=3)}, []),
+])
+def test_the_plan_names_the_unreachable_members(states, unreachable):
+    # the recovery stops nodes that wait for a primary only when nobody is missing
+    assert galera.plan(states, MEMBERS)["unreachable"] == unreachable
 
 
 def test_the_plan_reports_every_position():
