@@ -18,7 +18,8 @@ SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera proxys
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment sync-benchmark test lint yamllint ansible-lint \
-        sanity unit integration argspec-check reference-check reference build-check molecule changelog constraints clean
+        sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
+        constraints clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -76,7 +77,7 @@ sync-benchmark: deploy
 
 # ---------------------------------------------------------------- tests
 
-test: venv lint changelog sanity unit integration argspec-check reference-check build-check molecule
+test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint
@@ -105,6 +106,13 @@ reference-check: venv
 
 reference: venv
 	$(BIN)/python tools/gen-reference
+
+# docs/architecture.svg is drawn from docs/architecture.diagram.yml: redraw with `make diagram`
+diagram-check: venv
+	$(BIN)/python tools/gen-diagram --check
+
+diagram: venv
+	$(BIN)/python tools/gen-diagram
 
 build-check: venv
 	tools/build-check
