@@ -95,7 +95,7 @@ unit: venv
 	$(BIN)/python -m pytest tests/unit
 
 integration: venv
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest -n auto tests/integration
 
 argspec-check: venv
 	$(BIN)/python tools/check-argspecs
