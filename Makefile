@@ -17,7 +17,7 @@ export PY_COLORS ?= 0
 SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera proxysql
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment site-experiment sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -70,6 +70,11 @@ CRASH_TRIALS ?= 10
 KILL_TRIALS  ?= 5
 galera-experiment: deploy
 	$(BIN)/python tools/galera-experiment --trials $(CRASH_TRIALS) --kill-trials $(KILL_TRIALS) --soak $(SOAK)
+
+# The whole system: each server fails in turn under load (the paper's table 5), load
+# distribution, replication delay, converge time (see docs/results/)
+site-experiment: deploy
+	$(BIN)/python tools/site-experiment
 
 # How fast rsync_sync propagates files between the web servers (see docs/results/)
 sync-benchmark: deploy

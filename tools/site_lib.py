@@ -1,0 +1,188 @@
+"""Client and analysis for the whole-system experiment (tools/site-experiment).
+
+The client asks the demo application through the VIP, as a browser without a cookie
+would (each request a new session, so the balancers spread them), and records which web
+server answered and, when ProxySQL is there, which database nodes served the read and the
+write. The analysis is pure, and unit-tested in tests/unit/tools/test_site_lib.py.
+
+Lab traffic rules (shared/DESIGN.md): the client only talks to the lab's VIP, from
+threads whose loops end by themselves (a deadline, and a bound on their count).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import statistics
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Hit:
+    """One request to the demo page: when it was sent and finished (monotonic s), and what answered."""
+
+    sent: float
+    done: float
+    ok: bool
+    status: int = 0
+    server: str = ""
+    read_by: str = ""
+    write_by: str = ""
+    database: str = ""
+    error: str = ""
+
+
+def parse_demo(status: int, body: bytes) -> dict:
+    """The demo page's JSON (?format=json) -> the fields a Hit keeps; a non-200 or a
+    body that is not the demo's JSON is a failure."""
+    if status != 200:
+        return {"ok": False, "error": "HTTP %d" % status}
+    try:
+        answer = json.loads(body)
+        database = answer.get("database") or {}
+        return {"ok": bool(answer.get("server")), "server": answer.get("server", ""),
+                "read_by": database.get("read_by") or "", "write_by": database.get("write_by") or "",
+                "database": database.get("status", "")}
+    except (ValueError, AttributeError):
+        return {"ok": False, "error": "not the demo's JSON"}
+
+
+def _worker(host: str, path: str, until: float, timeout: float, pause: float, limit: int, out: list,
+            cookie: str | None) -> None:
+    count = 0
+    while time.monotonic() < until and count < limit:
+        count += 1
+        sent = time.monotonic()
+        conn = http.client.HTTPConnection(host, 80, timeout=timeout)
+        headers = {"Connection": "close"}
+        if cookie:
+            headers["Cookie"] = cookie
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            fields = parse_demo(response.status, response.read())
+            out.append(Hit(sent, time.monotonic(), status=response.status, **fields))
+        except (OSError, http.client.HTTPException) as exc:
+            out.append(Hit(sent, time.monotonic(), False, error=type(exc).__name__))
+        finally:
+            conn.close()
+        time.sleep(pause)
+
+
+class Stream:
+    """Requests to the demo page from `workers` threads, one after another each, until
+    stop() or `max_seconds`; each a new TCP connection with a `timeout` s limit."""
+
+    def __init__(self, host: str, *, workers: int = 4, timeout: float = 5.0, pause: float = 0.02,
+                 max_seconds: float = 900.0, path: str = "/?format=json"):
+        self.hits: list[Hit] = []
+        self._until = time.monotonic() + max_seconds
+        limit = int(max_seconds / pause) + 1
+        self._threads = [threading.Thread(target=self._run, daemon=True,
+                                          args=(host, path, timeout, pause, limit))
+                         for _ in range(workers)]
+        self._stop = threading.Event()
+        self._timeout = timeout
+
+    def _run(self, host, path, timeout, pause, limit):
+        _worker(host, path, self._until, timeout, pause, limit, self.hits, None)
+
+    def start(self) -> "Stream":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> list[Hit]:
+        self._until = time.monotonic()  # the workers see it before their next request
+        for thread in self._threads:
+            thread.join(self._timeout + 5)
+        return sorted(self.hits, key=lambda h: h.sent)
+
+
+def requests(host: str, count: int, *, cookie: str | None = None, timeout: float = 5.0) -> list[Hit]:
+    """`count` requests one after another (bounded), with or without a cookie."""
+    out: list[Hit] = []
+    _worker(host, "/?format=json", time.monotonic() + count * timeout, timeout, 0.0, count, out, cookie)
+    return out
+
+
+def sticky_cookie(host: str, timeout: float = 5.0) -> str:
+    """The balancers' persistence cookie from one fresh request ("SRVID=web1"), or ""."""
+    conn = http.client.HTTPConnection(host, 80, timeout=timeout)
+    try:
+        conn.request("GET", "/?format=json", headers={"Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("SRVID="):
+                return value.split(";", 1)[0]
+        return ""
+    finally:
+        conn.close()
+
+
+def distribution(hits: list[Hit]) -> dict:
+    """How requests spread over the web servers: count and share per server, and failures."""
+    good = [h for h in hits if h.ok]
+    counts: dict[str, int] = {}
+    for h in good:
+        counts[h.server] = counts.get(h.server, 0) + 1
+    return {"requests": len(hits), "failed": len(hits) - len(good),
+            "per_server": dict(sorted(counts.items())),
+            "share": {s: round(c / len(good), 3) for s, c in sorted(counts.items())} if good else {}}
+
+
+def window(hits: list[Hit], start: float, end: float) -> dict:
+    """What clients saw for the requests sent in [start, end): failures, the longest time
+    without a good answer (gaps between good answers, including the edges of the window),
+    and who answered, counted per web server and per database node for reads and writes."""
+    sent = [h for h in hits if start <= h.sent < end]
+    good = sorted((h.done for h in sent if h.ok))
+    marks = [start] + good + [max(end, good[-1]) if good else end]
+    gap = max((b - a for a, b in zip(marks, marks[1:])), default=end - start)
+
+    def count(attr):
+        found: dict[str, int] = {}
+        for h in sent:
+            if h.ok and getattr(h, attr):
+                found[getattr(h, attr)] = found.get(getattr(h, attr), 0) + 1
+        return dict(sorted(found.items()))
+
+    errors: dict[str, int] = {}
+    for h in sent:
+        if not h.ok:
+            errors[h.error or "HTTP %d" % h.status] = errors.get(h.error or "HTTP %d" % h.status, 0) + 1
+    statuses = sorted({h.database for h in sent if h.ok and h.database})
+    return {"requests": len(sent), "failed": len(sent) - sum(1 for h in sent if h.ok), "errors": errors,
+            "longest_gap_ms": round(gap * 1000, 1),
+            "servers": count("server"), "reads": count("read_by"), "writes": count("write_by"),
+            "database": statuses[0] if len(statuses) == 1 else statuses}
+
+
+def kept_working(fault: dict, recovery: dict, survivors_answered: bool) -> bool:
+    """The paper's yes/no: the service answered throughout (no failed request started
+    after the fault, and some answer came in each phase)."""
+    return survivors_answered and fault["requests"] > 0 and recovery["requests"] > 0 and \
+        fault["failed"] == 0 and recovery["failed"] == 0
+
+
+def delay_summary(values_ms: list[float]) -> dict:
+    """min / median / p95 / max of replication delays in ms (nearest-rank p95)."""
+    if not values_ms:
+        return {"n": 0}
+    ordered = sorted(values_ms)
+    rank = max(1, -(-95 * len(ordered) // 100))
+    return {"n": len(ordered), "min": ordered[0], "median": round(statistics.median(ordered), 1),
+            "p95": ordered[rank - 1], "max": ordered[-1]}
+
+
+def as_dicts(hits: list[Hit], origin: float) -> list[dict]:
+    out = []
+    for h in hits:
+        item = asdict(h)
+        item["sent"] = round(h.sent - origin, 4)
+        item["done"] = round(h.done - origin, 4)
+        out.append(item)
+    return out
