@@ -9,6 +9,7 @@ import concurrent.futures
 import http.client
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,23 @@ def test_the_health_endpoint_follows_php_fpm(fpm_running):
     assert get(address, "/health", {"Host": "localhost"})[0] == 503  # as HAProxy's check asks
     dexec("ap-web2", "systemctl", "start", FPM)
     wait_until(lambda: get(address, "/health")[0] == 200, 10, "health 200 again")
+
+
+def test_a_clean_stop_finishes_the_requests_apache_has_accepted(apache_running, fpm_running):
+    # A shutdown stops both services in one transaction. Apache stops first (it is ordered
+    # after PHP-FPM), so a request already in PHP-FPM is answered, not a 503.
+    node, page = "ap-web1", "/var/www/hastack/slow-test.php"
+    dexec(node, "sh", "-c", "printf '%%s' '<?php sleep(2); echo \"finished\";' > %s" % page)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            slow = pool.submit(get, WEB[node], "/slow-test.php")
+            time.sleep(0.7)  # the request is in PHP-FPM now
+            dexec(node, "systemctl", "stop", "apache2", FPM)
+            status, _, body = slow.result(timeout=10)
+        assert (status, body) == (200, "finished")
+        assert FPM + ".service" in dexec(node, "systemctl", "show", "-p", "After", "apache2").stdout
+    finally:
+        dexec(node, "rm", "-f", page)
 
 
 def test_the_client_address_comes_from_a_trusted_proxy_only():
