@@ -2,6 +2,7 @@
 
 GET /health -> 200, or 503 while /run/backend-sick exists.
 GET /slow -> the same as any other path, 2 s later (a request in flight across a reload).
+Any other request while /run/backend-503 exists -> 503 (an application whose PHP-FPM is gone).
 Anything else -> 200 with JSON: the server's host name, the method, the request headers.
 """
 
@@ -30,6 +31,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             sick = os.path.exists("/run/backend-sick")
             self._answer(503 if sick else 200, json.dumps({"server": NAME, "healthy": not sick}))
+            return
+        if os.path.exists("/run/backend-503"):
+            self._answer(503, json.dumps({"server": NAME, "method": self.command}))
             return
         if self.path == "/slow":
             time.sleep(2)

@@ -68,14 +68,14 @@ def server_states():
 def all_backends_up():
     for node in BACKENDS:
         subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
-        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick"], capture_output=True,
-                       timeout=30, check=False)
+        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick", "/run/backend-503"],
+                       capture_output=True, timeout=30, check=False)
     wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up")
     yield
     for node in BACKENDS:
         subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
-        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick"], capture_output=True,
-                       timeout=30, check=False)
+        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick", "/run/backend-503"],
+                       capture_output=True, timeout=30, check=False)
     admin("set server web/hx-web1 state ready")
     wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up again")
 
@@ -166,6 +166,30 @@ def test_a_backend_hard_killed_mid_stream_costs_no_failed_get(all_backends_up):
     assert len(after) >= 20, "too few requests after the kill to say anything"
     assert failed == []
     assert {r[2] for r in after[-20:]} == {"hx-web1"}
+
+
+def post(path="/"):
+    """One POST on a new connection: (status, backend)."""
+    conn = http.client.HTTPConnection(VIP, 80, timeout=5)
+    try:
+        conn.request("POST", path, body=b"x=1", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read()).get("server")
+    finally:
+        conn.close()
+
+
+def test_a_503_is_retried_on_the_other_backend_for_safe_requests_only(all_backends_up):
+    # hx-web1 answers 503 to everything but its health check, as a web server does in the
+    # second before its check notices that PHP-FPM is gone
+    dexec("hx-web1", "touch", "/run/backend-503")
+    answers = [get()[:2] for _ in range(10)]
+    assert answers == [(200, "hx-web2")] * 10
+    # a POST that reached hx-web1 is not replayed: the client sees the 503
+    admin("set server web/hx-web1 state ready")
+    wait_until(lambda: server_states().get("hx-web1") == 2, 10, "hx-web1 back in the pool")
+    seen = {post() for _ in range(6)}
+    assert (503, "hx-web1") in seen and (200, "hx-web2") in seen
 
 
 def test_reload_keeps_the_servers_state(all_backends_up):
