@@ -182,8 +182,9 @@ def ordinary_client(host: str, port: int, path: str, seconds: float, *, workers:
     return sorted(answers, key=lambda a: a.sent)
 
 
-def as_dicts(answers: list[Answer], origin: float) -> list[dict]:
-    """Answers with times relative to `origin` (the fault), for results.json and plots."""
+def as_dicts(answers: list, origin: float) -> list[dict]:
+    """Records with `sent` and `done` times (an Answer here, a site_lib.Hit) relative to
+    `origin` (the fault), for results.json and plots."""
     out = []
     for a in answers:
         item = asdict(a)

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import statistics
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from failover_lib import as_dicts  # noqa: F401  (the same records: sent, done, ...)
 
 
 @dataclass
@@ -178,11 +181,17 @@ def delay_summary(values_ms: list[float]) -> dict:
             "p95": ordered[rank - 1], "max": ordered[-1]}
 
 
-def as_dicts(hits: list[Hit], origin: float) -> list[dict]:
-    out = []
-    for h in hits:
-        item = asdict(h)
-        item["sent"] = round(h.sent - origin, 4)
-        item["done"] = round(h.done - origin, 4)
-        out.append(item)
-    return out
+def changed_tasks(output: str) -> dict[str, list[str]]:
+    """The tasks (and handlers) that reported a change, per host, from ansible-playbook's
+    default output: what made a converge not idempotent. A loop counts once per task."""
+    task = ""
+    changed: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        header = re.match(r"^(?:TASK|RUNNING HANDLER) \[(.*)\] \**$", line)
+        if header:
+            task = header.group(1)
+            continue
+        hit = re.match(r"^changed: \[([^\]]+)\]", line)
+        if hit and task not in changed.setdefault(hit.group(1), []):
+            changed[hit.group(1)].append(task)
+    return dict(sorted(changed.items()))

@@ -94,3 +94,38 @@ def test_delay_summary():
 def test_as_dicts_are_relative_to_the_fault():
     item = sl.as_dicts([hit(10.0, done=10.25)], 10.0)[0]
     assert (item["sent"], item["done"], item["server"]) == (0.0, 0.25, "web1")
+
+
+PLAYBOOK_OUTPUT = """
+PLAY [Balancers] ***************************************************************
+
+TASK [hastack.web.common : Apply kernel settings] ******************************
+ok: [lb2] => (item=net.core.somaxconn=4096)
+changed: [lb1] => (item=net.ipv4.ip_nonlocal_bind=1)
+changed: [lb1] => (item=net.core.somaxconn=4096)
+
+TASK [hastack.web.haproxy : Write haproxy.cfg] *********************************
+ok: [lb1]
+changed: [lb2]
+
+RUNNING HANDLER [hastack.web.haproxy : Reload haproxy] *************************
+changed: [lb2]
+
+TASK [hastack.web.common : Write /etc/hosts [cluster]] *************************
+changed: [db1]
+
+PLAY RECAP *********************************************************************
+lb1                        : ok=2    changed=1    unreachable=0    failed=0
+"""
+
+
+def test_changed_tasks_names_each_task_once_per_host_with_handlers():
+    assert sl.changed_tasks(PLAYBOOK_OUTPUT) == {
+        "db1": ["hastack.web.common : Write /etc/hosts [cluster]"],
+        "lb1": ["hastack.web.common : Apply kernel settings"],
+        "lb2": ["hastack.web.haproxy : Write haproxy.cfg", "hastack.web.haproxy : Reload haproxy"],
+    }
+
+
+def test_changed_tasks_of_an_idempotent_run_is_empty():
+    assert sl.changed_tasks("TASK [x : y] ***\nok: [lb1]\nskipping: [lb2]\n") == {}
