@@ -1,0 +1,58 @@
+"""An experiment never writes over another run's results."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
+import results_lib as rl  # noqa: E402
+
+
+def run_in(path: Path, name: str = "results.json") -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / name).write_text("{}\n")
+
+
+@pytest.mark.parametrize("earlier, expected", [
+    ([], "site"),                                  # nothing there yet
+    (["site"], "site-2"),                          # the same day's first run is kept
+    (["site", "site-2"], "site-3"),
+    (["site-2"], "site"),                          # the default itself is free
+])
+def test_the_default_directory_moves_on_past_earlier_runs(tmp_path, earlier, expected):
+    for name in earlier:
+        run_in(tmp_path / name)
+    assert rl.output_dir(None, tmp_path / "site") == tmp_path / expected
+
+
+def test_a_report_alone_counts_as_a_run(tmp_path):
+    run_in(tmp_path / "site", "report.md")
+    assert rl.output_dir(None, tmp_path / "site") == tmp_path / "site-2"
+
+
+def test_an_empty_directory_is_used(tmp_path):
+    (tmp_path / "site").mkdir()
+    assert rl.output_dir(None, tmp_path / "site") == tmp_path / "site"
+
+
+def test_an_explicit_directory_with_a_run_is_refused(tmp_path):
+    run_in(tmp_path / "mine")
+    with pytest.raises(ValueError, match="already holds a run's results: give another --out"):
+        rl.output_dir(tmp_path / "mine", tmp_path / "site")
+
+
+def test_an_explicit_new_directory_is_used(tmp_path):
+    assert rl.output_dir(tmp_path / "mine", tmp_path / "site") == tmp_path / "mine"
+
+
+@pytest.mark.parametrize("requested", [None, "mine"])
+def test_report_only_rewrites_the_run_it_is_given(tmp_path, requested):
+    path = tmp_path / (requested or "site")
+    run_in(path)
+    assert rl.output_dir(requested and path, tmp_path / "site", report_only=True) == path
+
+
+def test_report_only_needs_results_to_read(tmp_path):
+    with pytest.raises(ValueError, match="holds no results.json"):
+        rl.output_dir(None, tmp_path / "site", report_only=True)
