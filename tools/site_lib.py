@@ -74,11 +74,14 @@ def _worker(host: str, path: str, until: float, timeout: float, pause: float, li
         time.sleep(pause)
 
 
+WORKERS = 4  # the stream's clients
+
+
 class Stream:
     """Requests to the demo page from `workers` threads, one after another each, until
     stop() or `max_seconds`; each a new TCP connection with a `timeout` s limit."""
 
-    def __init__(self, host: str, *, workers: int = 4, timeout: float = 5.0, pause: float = 0.02,
+    def __init__(self, host: str, *, workers: int = WORKERS, timeout: float = 5.0, pause: float = 0.02,
                  max_seconds: float = 900.0, path: str = "/?format=json"):
         self.hits: list[Hit] = []
         self._until = time.monotonic() + max_seconds
@@ -195,3 +198,59 @@ def changed_tasks(output: str) -> dict[str, list[str]]:
         if hit and task not in changed.setdefault(hit.group(1), []):
             changed[hit.group(1)].append(task)
     return dict(sorted(changed.items()))
+
+
+def broken_promises(data: dict, workers: int) -> list[str]:
+    """What the run shows the cluster did not do that it promises (README, issue 8), one
+    sentence each; [] when every promise held. `workers` is the stream's client count: a
+    balancer's power cut may fail the requests open on it at the cut, one per client,
+    since TCP connections end at the balancer; any more is a broken promise."""
+    broken = []
+    for t in data.get("table5", []):
+        name = "%s %s" % (t["server"], t["mode"])
+        fault, recovery, vip = t["fault"], t["recovery"], t["vip"]
+        balancer = t["kind"] == "balancer"
+        allowed = workers if balancer and t["mode"] == "kill" else 0
+        if t["db"]["lost"]:
+            broken.append("%s: %d acknowledged rows lost" % (name, t["db"]["lost"]))
+        if fault["requests"] - fault["failed"] <= 0:
+            broken.append("%s: no request answered during the fault" % name)
+        if fault["failed"] > allowed:
+            broken.append("%s: %d requests failed during the fault (at most %d: %s)" % (
+                name, fault["failed"], allowed,
+                "one per client open at the power cut" if allowed else "none may fail"))
+        if recovery["failed"]:
+            broken.append("%s: %d requests failed when it came back (a second outage)" % (name, recovery["failed"]))
+        if len(vip["during"]) != 1 or len(vip["after"]) != 1:
+            broken.append("%s: the VIP was on %s during the fault and on %s after it, not on one balancer" % (
+                name, vip["during"] or "none", vip["after"] or "none"))
+        elif balancer and t["server"] in vip["before"] and vip["during"] == vip["before"]:
+            broken.append("%s: the VIP stayed on the failed balancer" % name)
+    spread = data.get("distribution")
+    if spread:
+        without = spread["without_cookie"]
+        if without["failed"] or spread["with_cookie"].get("failed"):
+            broken.append("distribution: %d and %d requests failed" % (
+                without["failed"], spread["with_cookie"].get("failed", 0)))
+        if len(without["per_server"]) < 2:
+            broken.append("distribution: without a cookie only %s answered" % (list(without["per_server"]) or "none"))
+        if spread["stuck_share"] != 1.0:
+            broken.append("distribution: %.1f %% of the requests with a cookie stuck to its server" % (
+                100 * spread["stuck_share"]))
+    table = data.get("replication_table")
+    if table and not table["complete"]:
+        broken.append("replication: a database created on one node was missing on another: %s" % table["seen"])
+    repl = data.get("replication")
+    if repl:
+        short = {pair: n for pair, n in repl["visible"].items() if n != repl["rows_per_node"]}
+        if short:
+            broken.append("replication: of %d rows, only %s became visible" % (repl["rows_per_node"], short))
+    conv = data.get("converge")
+    if conv:
+        changed = {h: n for h, n in conv["changed"].items() if n}
+        if conv["rc"] or any(conv["failed"].values()) or not conv["changed"]:
+            broken.append("converge: ansible-playbook site.yml exited %d, failed on %s" % (
+                conv["rc"], [h for h, n in conv["failed"].items() if n] or "no host"))
+        if changed:
+            broken.append("converge: not idempotent, changed %s: %s" % (changed, conv.get("changed_tasks")))
+    return broken

@@ -129,3 +129,90 @@ def test_changed_tasks_names_each_task_once_per_host_with_handlers():
 
 def test_changed_tasks_of_an_idempotent_run_is_empty():
     assert sl.changed_tasks("TASK [x : y] ***\nok: [lb1]\nskipping: [lb2]\n") == {}
+
+
+def trial(server="web1", kind="web", mode="kill", fault_failed=0, recovery_failed=0, lost=0, answered=True,
+          vip=(["lb1"], ["lb1"], ["lb1"])):
+    phase = {"requests": 800, "failed": 0}
+    return {"server": server, "kind": kind, "mode": mode,
+            "fault": dict(phase, failed=fault_failed, requests=800 if answered else fault_failed),
+            "recovery": dict(phase, failed=recovery_failed),
+            "vip": dict(zip(("before", "during", "after"), vip)), "db": {"lost": lost}}
+
+
+LB1_CUT = {"server": "lb1", "kind": "balancer", "vip": (["lb1"], ["lb2"], ["lb2"])}
+
+
+@pytest.mark.parametrize("table5, broken", [
+    ([trial()], []),
+    ([trial(server="db2", kind="database", mode="stop")], []),
+    ([trial(**LB1_CUT, fault_failed=4)], []),                      # one open request per client
+    ([trial(**LB1_CUT, mode="stop")], []),
+    ([trial(fault_failed=1)], ["web1 kill: 1 requests failed during the fault (at most 0: none may fail)"]),
+    ([trial(**LB1_CUT, fault_failed=5)],
+     ["lb1 kill: 5 requests failed during the fault (at most 4: one per client open at the power cut)"]),
+    ([trial(**LB1_CUT, mode="stop", fault_failed=1)],
+     ["lb1 stop: 1 requests failed during the fault (at most 0: none may fail)"]),
+    ([trial(server="db3", kind="database", lost=2)], ["db3 kill: 2 acknowledged rows lost"]),
+    ([trial(**LB1_CUT, recovery_failed=3)], ["lb1 kill: 3 requests failed when it came back (a second outage)"]),
+    ([trial(answered=False)], ["web1 kill: no request answered during the fault"]),
+    ([trial(server="lb1", kind="balancer", vip=(["lb1"], ["lb1"], ["lb1"]))],
+     ["lb1 kill: the VIP stayed on the failed balancer"]),
+    ([trial(vip=(["lb1"], ["lb1", "lb2"], ["lb1"]))],
+     ["web1 kill: the VIP was on ['lb1', 'lb2'] during the fault and on ['lb1'] after it, not on one balancer"]),
+    ([trial(vip=(["lb1"], [], ["lb1"]))],
+     ["web1 kill: the VIP was on none during the fault and on ['lb1'] after it, not on one balancer"]),
+])
+def test_broken_promises_of_the_fault_trials(table5, broken):
+    assert sl.broken_promises({"table5": table5}, workers=4) == broken
+
+
+SPREAD = {"without_cookie": {"failed": 0, "per_server": {"web1": 514, "web2": 486}},
+          "with_cookie": {"failed": 0, "per_server": {"web2": 1000}}, "stuck_share": 1.0}
+REPLICATION = {"rows_per_node": 20, "visible": {"db1->db2": 20, "db2->db1": 20}}
+CONVERGE = {"rc": 0, "changed": {"db1": 0, "web1": 0}, "failed": {"db1": 0, "web1": 0}, "changed_tasks": {}}
+
+
+@pytest.mark.parametrize("part, value, broken", [
+    ("distribution", SPREAD, []),
+    ("distribution", dict(SPREAD, stuck_share=0.98),
+     ["distribution: 98.0 % of the requests with a cookie stuck to its server"]),
+    ("distribution", dict(SPREAD, without_cookie={"failed": 2, "per_server": {"web1": 998}}),
+     ["distribution: 2 and 0 requests failed", "distribution: without a cookie only ['web1'] answered"]),
+    ("replication_table", {"complete": True, "seen": {}}, []),
+    ("replication_table", {"complete": False, "seen": {"db1": []}},
+     ["replication: a database created on one node was missing on another: {'db1': []}"]),
+    ("replication", REPLICATION, []),
+    ("replication", dict(REPLICATION, visible={"db1->db2": 20, "db2->db1": 19}),
+     ["replication: of 20 rows, only {'db2->db1': 19} became visible"]),
+    ("converge", CONVERGE, []),
+    ("converge", dict(CONVERGE, changed={"db1": 0, "web1": 1}, changed_tasks={"web1": ["Write x"]}),
+     ["converge: not idempotent, changed {'web1': 1}: {'web1': ['Write x']}"]),
+    ("converge", dict(CONVERGE, rc=2, failed={"db1": 1, "web1": 0}),
+     ["converge: ansible-playbook site.yml exited 2, failed on ['db1']"]),
+    ("converge", dict(CONVERGE, rc=4, changed={}, failed={}),                # no recap at all: unreachable
+     ["converge: ansible-playbook site.yml exited 4, failed on no host"]),
+])
+def test_broken_promises_of_the_other_parts(part, value, broken):
+    assert sl.broken_promises({part: value}, workers=4) == broken
+
+
+def committed_run(name):
+    """A committed run's results. They predate the trials' "kind" field, which is
+    derived here from the lab's naming."""
+    data = json.loads((Path(__file__).resolve().parents[3] / "docs" / "results" / "2026-11-30" / name /
+                       "results.json").read_text())
+    for t in data["table5"]:
+        t["kind"] = {"lb": "balancer", "we": "web", "db": "database"}[t["server"][:2]]
+    return data
+
+
+def test_the_run_after_the_fixes_kept_every_promise():
+    assert sl.broken_promises(committed_run("site-after-fixes"), workers=sl.WORKERS) == []
+
+
+def test_the_run_before_the_fixes_broke_them():
+    """The first run's false VRRP takeovers and Apache/PHP-FPM stops (see its report)."""
+    broken = sl.broken_promises(committed_run("site"), workers=sl.WORKERS)
+    assert any(b.startswith("web1 stop: ") and "failed during the fault" in b for b in broken)
+    assert any("a second outage" in b for b in broken)
