@@ -1,6 +1,6 @@
 """What a user relies on from hastack.web.keepalived, on the lab's two balancers.
 
-ka-lb1 (priority 200) is preferred, ka-lb2 (150) is the backup; preempt delay 5 s.
+ka-lb1 (priority 200) is preferred, ka-lb2 (150) is the backup; keepalived_preempt: delay, 5 s.
 Faults are injected from the controller with the docker CLI, the way the experiments
 do: `docker kill` is a power cut, `docker stop` a clean shutdown. Every test that moves
 the VIP waits (bounded) until ka-lb1 holds it again, so tests do not depend on each other.
