@@ -53,12 +53,13 @@ def parse_demo(status: int, body: bytes) -> dict:
 
 
 def _worker(host: str, path: str, until: float, timeout: float, pause: float, limit: int, out: list,
-            cookie: str | None) -> None:
+            cookie: str | None, stop: threading.Event | None = None, port: int = 80) -> None:
     count = 0
-    while time.monotonic() < until and count < limit:
+    stop = stop or threading.Event()
+    while time.monotonic() < until and count < limit and not stop.is_set():
         count += 1
         sent = time.monotonic()
-        conn = http.client.HTTPConnection(host, 80, timeout=timeout)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
         headers = {"Connection": "close"}
         if cookie:
             headers["Cookie"] = cookie
@@ -71,7 +72,7 @@ def _worker(host: str, path: str, until: float, timeout: float, pause: float, li
             out.append(Hit(sent, time.monotonic(), False, error=type(exc).__name__))
         finally:
             conn.close()
-        time.sleep(pause)
+        stop.wait(pause)
 
 
 WORKERS = 4  # the stream's clients
@@ -82,18 +83,16 @@ class Stream:
     stop() or `max_seconds`; each a new TCP connection with a `timeout` s limit."""
 
     def __init__(self, host: str, *, workers: int = WORKERS, timeout: float = 5.0, pause: float = 0.02,
-                 max_seconds: float = 900.0, path: str = "/?format=json"):
+                 max_seconds: float = 900.0, path: str = "/?format=json", port: int = 80):
         self.hits: list[Hit] = []
-        self._until = time.monotonic() + max_seconds
-        limit = int(max_seconds / pause) + 1
-        self._threads = [threading.Thread(target=self._run, daemon=True,
-                                          args=(host, path, timeout, pause, limit))
-                         for _ in range(workers)]
         self._stop = threading.Event()
+        until = time.monotonic() + max_seconds
+        limit = int(max_seconds / pause) + 1
+        self._threads = [threading.Thread(target=_worker, daemon=True,
+                                          args=(host, path, until, timeout, pause, limit, self.hits, None,
+                                                self._stop, port))
+                         for _ in range(workers)]
         self._timeout = timeout
-
-    def _run(self, host, path, timeout, pause, limit):
-        _worker(host, path, self._until, timeout, pause, limit, self.hits, None)
 
     def start(self) -> "Stream":
         for thread in self._threads:
@@ -101,7 +100,9 @@ class Stream:
         return self
 
     def stop(self) -> list[Hit]:
-        self._until = time.monotonic()  # the workers see it before their next request
+        # The event, not a new deadline: each worker was handed its deadline by value, so
+        # moving it here never reached them, and they ran on for max_seconds (15 min).
+        self._stop.set()  # a worker sees it before its next request, or wakes from its pause
         for thread in self._threads:
             thread.join(self._timeout + 5)
         return sorted(self.hits, key=lambda h: h.sent)

@@ -216,3 +216,39 @@ def test_the_run_before_the_fixes_broke_them():
     broken = sl.broken_promises(committed_run("site"), workers=sl.WORKERS)
     assert any(b.startswith("web1 stop: ") and "failed during the fault" in b for b in broken)
     assert any("a second outage" in b for b in broken)
+
+
+def test_stop_ends_the_stream_at_once():
+    """stop() used to move a deadline the workers had copied: they ran on for max_seconds,
+    with 4 more clients loading the lab after every trial. Against a server on loopback."""
+    import http.server
+    import threading
+    import time
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"server": "web1"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stream = sl.Stream("127.0.0.1", port=server.server_address[1], max_seconds=30).start()
+        time.sleep(0.3)
+        asked = time.monotonic()
+        hits = stream.stop()
+        took = time.monotonic() - asked
+        count = len(stream.hits)
+        time.sleep(0.3)
+        assert hits and all(h.ok and h.server == "web1" for h in hits)
+        assert took < 2.0, "stop() waited %.1f s for the workers" % took
+        assert len(stream.hits) == count, "the workers went on after stop()"
+    finally:
+        server.shutdown()
+        server.server_close()
