@@ -7,8 +7,11 @@ evidence, and often the one that a later run is compared with.
 
 from __future__ import annotations
 
+import argparse
+import datetime
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ("results.json", "report.md")
 
 
@@ -39,3 +42,15 @@ def output_dir(requested: Path | None, default: Path, *, report_only: bool = Fal
         n += 1
         path = default.with_name("%s-%d" % (default.name, n))
     return path
+
+
+def out_or_exit(parser: argparse.ArgumentParser, requested: Path | None, name: str, *,
+                report_only: bool = False) -> Path:
+    """output_dir for a command whose default is docs/results/<today>/<name>; a refusal
+    ends the command with its message, as a bad argument does."""
+    try:
+        return output_dir(requested, ROOT / "docs" / "results" / datetime.date.today().isoformat() / name,
+                          report_only=report_only)
+    except ValueError as err:
+        parser.error(str(err))
+        raise  # parser.error exits; this line is for type checkers

@@ -56,3 +56,20 @@ def test_report_only_rewrites_the_run_it_is_given(tmp_path, requested):
 def test_report_only_needs_results_to_read(tmp_path):
     with pytest.raises(ValueError, match="holds no results.json"):
         rl.output_dir(None, tmp_path / "site", report_only=True)
+
+
+def test_a_refused_directory_ends_the_command_as_a_bad_argument_does(tmp_path, capsys):
+    import argparse
+    run_in(tmp_path / "mine")
+    with pytest.raises(SystemExit) as exit_:
+        rl.out_or_exit(argparse.ArgumentParser(prog="tool"), tmp_path / "mine", "site")
+    assert exit_.value.code == 2
+    assert "tool: error: %s already holds a run's results" % (tmp_path / "mine") in capsys.readouterr().err
+
+
+def test_the_default_is_under_todays_results(monkeypatch, tmp_path):
+    import argparse
+    import datetime
+    monkeypatch.setattr(rl, "ROOT", tmp_path)
+    today = datetime.date.today().isoformat()
+    assert rl.out_or_exit(argparse.ArgumentParser(), None, "galera") == tmp_path / "docs" / "results" / today / "galera"
