@@ -13,8 +13,10 @@ export PATH  := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
-# Molecule scenarios, in the order they run.
-SCENARIOS    ?= common keepalived haproxy apache_phpfpm rsync_sync galera proxysql
+# Molecule scenarios, longest first: MOLECULE_JOBS of them run at once, each in its own
+# containers and networks, and a new one starts as soon as a lane is free.
+SCENARIOS    ?= galera apache_phpfpm keepalived haproxy rsync_sync proxysql common
+MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
 
 .PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
@@ -134,7 +136,13 @@ build-check: venv
 
 molecule: venv
 	$(BIN)/python tools/lab image --lists-max-age 20
-	set -e; for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+	$(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(addprefix molecule-,$(SCENARIOS))
+
+# One scenario; each line of its output carries the scenario's name, as two run at once.
+molecule-%: venv
+	@echo "[$*] molecule test -s $* started"
+	@start=$$SECONDS; rc=0; $(BIN)/molecule test -s $* 2>&1 | sed -u 's/^/[$*] /' || rc=$$?; \
+	    echo "[$*] molecule test -s $* exited $$rc after $$((SECONDS - start)) s"; exit $$rc
 
 changelog: venv
 	$(BIN)/antsibull-changelog lint
