@@ -201,6 +201,64 @@ def changed_tasks(output: str) -> dict[str, list[str]]:
     return dict(sorted(changed.items()))
 
 
+def demo_page(text: str) -> dict:
+    """What a person reads on the demo page (its visible text, as a browser renders it):
+    the web server that answered, this session's request count, and the protocol the
+    balancer saw. Fields the text does not show are None."""
+    server = re.search(r"^Served by (\S+)", text, re.M)
+    count = re.search(r"^Requests in this session\s+(\d+)", text, re.M)
+    via = re.search(r"^Protocol at the balancer\s+(\S+)", text, re.M)
+    return {"server": server.group(1) if server else None, "count": int(count.group(1)) if count else None,
+            "via": via.group(1) if via else None}
+
+
+def browser_broken(scheme: str, check: dict, web_servers: list[str]) -> list[str]:
+    """The browser check of one scheme, as the user relies on it: each load answered by a
+    web server of the inventory, over that scheme at the balancer, every load of the session
+    on the same server, and the session's counter one higher each time."""
+    name = "browser %s" % scheme
+    if check.get("error"):
+        return ["%s: %s" % (name, check["error"])]
+    loads = check["loads"]
+    broken = []
+    strangers = [page["server"] for page in loads if page["server"] not in web_servers]
+    if strangers:
+        broken.append("%s: the page named %s as the server, not one of %s" % (name, strangers, web_servers))
+    if any(page["via"] != scheme for page in loads):
+        broken.append("%s: the balancer saw %s" % (name, [page["via"] for page in loads]))
+    if len({page["server"] for page in loads}) > 1:
+        broken.append("%s: one session went to %s (the cookie did not stick)" % (
+            name, [page["server"] for page in loads]))
+    counts = [page["count"] for page in loads]
+    if len(loads) < 2 or None in counts or any(b != a + 1 for a, b in zip(counts, counts[1:])):
+        broken.append("%s: the session's counter read %s over %d loads, not one higher each time" % (
+            name, counts, len(loads)))
+    return broken
+
+
+def wrk_result(output: str) -> dict:
+    """wrk's summary -> requests per second, requests, and the responses that were not
+    2xx/3xx or failed at the socket (connect, read, write, timeout)."""
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    total = re.search(r"^\s*(\d+) requests in", output, re.M)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if not rps or not total:
+        raise ValueError("not wrk's summary: %r" % output[-300:])
+    return {"rps": float(rps.group(1)), "requests": int(total.group(1)),
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "socket_errors": sum(int(n) for n in socket.groups()) if socket else 0}
+
+
+def throughput_ratio(runs: dict[str, list[dict]]) -> dict:
+    """Rounds of wrk through the VIP and directly to one web server -> the median rate of
+    each and their ratio (VIP / direct)."""
+    median = {target: statistics.median(r["rps"] for r in rounds) for target, rounds in runs.items()}
+    ratio = median["vip"] / median["direct"] if median.get("direct") else None
+    return {"median_rps": {k: round(v, 1) for k, v in median.items()},
+            "ratio": round(ratio, 3) if ratio is not None else None}
+
+
 def broken_promises(data: dict, workers: int) -> list[str]:
     """What the run shows the cluster did not do that it promises (README, issue 8), one
     sentence each; [] when every promise held. `workers` is the stream's client count: a
@@ -246,6 +304,16 @@ def broken_promises(data: dict, workers: int) -> list[str]:
         short = {pair: n for pair, n in repl["visible"].items() if n != repl["rows_per_node"]}
         if short:
             broken.append("replication: of %d rows, only %s became visible" % (repl["rows_per_node"], short))
+    browser = data.get("browser")
+    if browser:
+        for scheme in ("http", "https"):
+            broken += browser_broken(scheme, browser[scheme], browser["web_servers"])
+    speed = data.get("throughput")
+    if speed:
+        # users come through the VIP; errors from the web server asked directly are reported only
+        bad = sum(r["non_2xx"] + r["socket_errors"] for r in speed["runs"]["vip"])
+        if bad:
+            broken.append("throughput: %d requests through the VIP failed or were not answered 2xx" % bad)
     conv = data.get("converge")
     if conv:
         changed = {h: n for h, n in conv["changed"].items() if n}

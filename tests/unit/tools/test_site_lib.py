@@ -252,3 +252,112 @@ def test_stop_ends_the_stream_at_once():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- browser and throughput
+
+DEMO_TEXT = ("Served by web2\n\nRequests in this session\t3\nSession kept in\tfiles\n"
+             "Your address (as the web server sees it)\t10.0.0.14\nProtocol at the balancer\thttps\n"
+             "Database\tok\n\nReload the page: with sticky sessions the server stays the same and the counter grows.")
+
+
+@pytest.mark.parametrize("text, expected", [
+    (DEMO_TEXT, {"server": "web2", "count": 3, "via": "https"}),
+    ("Served by web1\n\nRequests in this session 12\nProtocol at the balancer\thttp",
+     {"server": "web1", "count": 12, "via": "http"}),
+    ("503 Service Unavailable\nNo server is available to handle this request.",
+     {"server": None, "count": None, "via": None}),
+    ("", {"server": None, "count": None, "via": None}),
+])
+def test_demo_page(text, expected):
+    assert sl.demo_page(text) == expected
+
+
+def page(server="web1", count=1, via="http"):
+    return {"server": server, "count": count, "via": via}
+
+
+WEBS = ["web1", "web2"]
+
+
+@pytest.mark.parametrize("case, scheme, check, broken", [
+    ("kept", "http", {"loads": [page(count=1), page(count=2), page(count=3)]}, []),
+    ("kept over https", "https", {"loads": [page("web2", 1, "https"), page("web2", 2, "https")]}, []),
+    ("chromium failed", "https", {"error": "loading https://x/: net::ERR_CONNECTION_REFUSED", "loads": []},
+     ["browser https: loading https://x/: net::ERR_CONNECTION_REFUSED"]),
+    ("an error page", "http", {"loads": [page(None, None, None), page(count=2)]},
+     ["browser http: the page named [None] as the server, not one of ['web1', 'web2']",
+      "browser http: the balancer saw [None, 'http']",
+      "browser http: one session went to [None, 'web1'] (the cookie did not stick)",
+      "browser http: the session's counter read [None, 2] over 2 loads, not one higher each time"]),
+    ("cookie lost", "http", {"loads": [page("web1", 1), page("web2", 1)]},
+     ["browser http: one session went to ['web1', 'web2'] (the cookie did not stick)",
+      "browser http: the session's counter read [1, 1] over 2 loads, not one higher each time"]),
+    ("session lost on the same server", "http", {"loads": [page(count=1), page(count=2), page(count=1)]},
+     ["browser http: the session's counter read [1, 2, 1] over 3 loads, not one higher each time"]),
+    ("one load proves nothing", "http", {"loads": [page(count=1)]},
+     ["browser http: the session's counter read [1] over 1 loads, not one higher each time"]),
+    ("https terminated as http", "https", {"loads": [page(count=1), page(count=2)]},
+     ["browser https: the balancer saw ['http', 'http']"]),
+    ("a stranger answered", "http", {"loads": [page("lb1", 1), page("lb1", 2)]},
+     ["browser http: the page named ['lb1', 'lb1'] as the server, not one of ['web1', 'web2']"]),
+])
+def test_browser_broken(case, scheme, check, broken):
+    assert sl.browser_broken(scheme, check, WEBS) == broken, case
+
+
+WRK_OUTPUT = """Running 8s test @ http://10.0.0.10/shared/hastack-bench.html
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     3.02ms    1.10ms  30.11ms   90.00%%
+    Req/Sec     5.31k   400.12     6.01k    70.00%%
+  84523 requests in 8.00s, 131.20MB read
+%sRequests/sec:  10565.37
+Transfer/sec:     16.40MB
+"""
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ("", {"rps": 10565.37, "requests": 84523, "non_2xx": 0, "socket_errors": 0}),
+    ("  Socket errors: connect 0, read 3, write 0, timeout 2\n  Non-2xx or 3xx responses: 17\n",
+     {"rps": 10565.37, "requests": 84523, "non_2xx": 17, "socket_errors": 5}),
+])
+def test_wrk_result(extra, expected):
+    assert sl.wrk_result(WRK_OUTPUT % extra) == expected
+
+
+def test_wrk_result_refuses_what_is_not_a_summary():
+    with pytest.raises(ValueError, match="not wrk's summary"):
+        sl.wrk_result("unable to connect to 10.0.0.10:80 Connection refused\n")
+
+
+def rate(rps, non_2xx=0, socket_errors=0):
+    return {"rps": rps, "requests": int(rps * 8), "non_2xx": non_2xx, "socket_errors": socket_errors}
+
+
+@pytest.mark.parametrize("runs, expected", [
+    ({"vip": [rate(900), rate(1000), rate(950)], "direct": [rate(1000), rate(990), rate(1010)]},
+     {"median_rps": {"vip": 950.0, "direct": 1000.0}, "ratio": 0.95}),
+    ({"vip": [rate(1200)], "direct": [rate(1000)]},            # two servers behind the VIP can beat one
+     {"median_rps": {"vip": 1200.0, "direct": 1000.0}, "ratio": 1.2}),
+    ({"vip": [rate(500)], "direct": [rate(0)]}, {"median_rps": {"vip": 500.0, "direct": 0.0}, "ratio": None}),
+])
+def test_throughput_ratio(runs, expected):
+    assert sl.throughput_ratio(runs) == expected
+
+
+BROWSER = {"web_servers": WEBS, "http": {"loads": [page(count=1), page(count=2)]},
+           "https": {"loads": [page("web2", 1, "https"), page("web2", 2, "https")]}}
+
+
+@pytest.mark.parametrize("part, value, broken", [
+    ("browser", BROWSER, []),
+    ("browser", dict(BROWSER, https={"error": "Chromium did not answer within 30 s", "loads": []}),
+     ["browser https: Chromium did not answer within 30 s"]),
+    ("throughput", {"runs": {"vip": [rate(900)], "direct": [rate(2000)]}}, []),   # slow is a number, not a break
+    ("throughput", {"runs": {"vip": [rate(900, non_2xx=3), rate(900, socket_errors=2)], "direct": [rate(2000)]}},
+     ["throughput: 5 requests through the VIP failed or were not answered 2xx"]),
+    ("throughput", {"runs": {"vip": [rate(900)], "direct": [rate(2000, socket_errors=4)]}}, []),  # not the VIP
+])
+def test_broken_promises_of_the_users_view(part, value, broken):
+    assert sl.broken_promises({part: value}, workers=4) == broken
