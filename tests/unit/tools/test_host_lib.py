@@ -10,13 +10,14 @@ import host_lib  # noqa: E402
 
 
 @pytest.fixture
-def machine(monkeypatch):
+def machine(monkeypatch, tmp_path):
     """A machine with the commands in `have`; apt_install records what it was asked for
     and makes those packages' commands appear."""
     state = {"have": {"sh"}, "root_on_debian": True, "installed": [], "provides": {}}
     monkeypatch.setattr(host_lib.shutil, "which",
                         lambda cmd: "/usr/bin/" + cmd if cmd in state["have"] else None)
     monkeypatch.setattr(host_lib, "is_root_on_debian", lambda: state["root_on_debian"])
+    monkeypatch.setattr(host_lib, "INSTALL_LOCK", tmp_path / "install.lock")
 
     def apt_install(packages, log):
         state["installed"].append(packages)
@@ -55,3 +56,16 @@ def test_a_package_that_does_not_bring_its_command_is_an_error(machine):
     machine["provides"]["chromium"] = ["chromium-browser"]
     with pytest.raises(host_lib.HostError, match="chromium not on PATH after installing chromium"):
         host_lib.ensure_commands({"chromium": "chromium"}, "x", print)
+
+
+def test_who_waited_for_the_lock_installs_nothing_when_the_other_installer_brought_it(machine, monkeypatch):
+    """Two test workers missing chromium at once: the second, once it holds the lock,
+    finds chromium there and leaves apt alone."""
+    real_flock = host_lib.fcntl.flock
+
+    def flock_while_another_installs(fd, op):
+        machine["have"].add("chromium")  # the other worker finished while this one waited
+        real_flock(fd, op)
+    monkeypatch.setattr(host_lib.fcntl, "flock", flock_while_another_installs)
+    assert host_lib.ensure_commands({"chromium": "chromium"}, "x", print) == {"chromium": "/usr/bin/chromium"}
+    assert machine["installed"] == []
