@@ -57,7 +57,7 @@ def site():
 
 def test_a_session_lives_across_loads_and_the_page_is_pictured(chromium, site):
     with Browser(chromium, timeout=60) as browser:
-        texts = [browser.load(site) for _ in range(3)]
+        texts = [browser.load(site) for attempt in range(3)]
         png = browser.screenshot()
     assert [t.splitlines()[0] for t in texts] == ["Served by loopback"] * 3
     assert [t.rsplit(" ", 1)[1] for t in texts] == ["1", "2", "3"]
