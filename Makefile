@@ -143,13 +143,18 @@ build-check: venv
 
 molecule: venv
 	$(BIN)/python tools/lab image --lists-max-age 20
-	$(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(addprefix molecule-,$(SCENARIOS))
+	rm -rf $(BUILD_DIR)/molecule
+	@rc=0; $(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(addprefix molecule-,$(SCENARIOS)) || rc=$$?; \
+	    if [ $$rc -ne 0 ]; then tools/molecule-failures $(BUILD_DIR)/molecule; fi; exit $$rc
 
 # One scenario; each line of its output carries the scenario's name, as two run at once.
+# The output is kept in build/molecule/<scenario>.log, for the summary above.
 molecule-%: venv
-	@echo "[$*] molecule test -s $* started"
-	@start=$$SECONDS; rc=0; $(BIN)/molecule test -s $* 2>&1 | sed -u 's/^/[$*] /' || rc=$$?; \
-	    echo "[$*] molecule test -s $* exited $$rc after $$((SECONDS - start)) s"; exit $$rc
+	@mkdir -p $(BUILD_DIR)/molecule; echo "[$*] molecule test -s $* started"
+	@start=$$SECONDS; rc=0; $(BIN)/molecule test -s $* 2>&1 | tee $(BUILD_DIR)/molecule/$*.log \
+	    | sed -u 's/^/[$*] /' || rc=$$?; \
+	    echo "[$*] molecule test -s $* exited $$rc after $$((SECONDS - start)) s"; \
+	    if [ $$rc -ne 0 ]; then touch $(BUILD_DIR)/molecule/$*.failed; fi; exit $$rc
 
 changelog: venv
 	$(BIN)/antsibull-changelog lint
