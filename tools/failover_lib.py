@@ -102,6 +102,49 @@ def summary(values: list[float]) -> dict:
             "p95": ordered[rank - 1], "max": ordered[-1], "mean": round(statistics.fmean(ordered), 1)}
 
 
+def broken_promises(results: list[dict], faults: list[str], arms: list[str],
+                    bound_ms: float = PAPER_RANGE_MS[0]) -> list[str]:
+    """What a run shows the balancers did not do that the collection promises, one sentence
+    each; [] when every promise held (the short run `make failover-check`, in CI, exits 1
+    otherwise). For every fault and arm asked for:
+
+    - trials ran, and each one measured a downtime with the VIP on the other balancer after it;
+    - the ordinary client lost no request started after the fault (its SYN reaches the new
+      holder), whatever the arm;
+    - with the tuned settings, every trial's downtime is under `bound_ms`: by default the
+      paper's fastest trial, 1013 ms;
+    - where both arms ran, the tuned median is below the one with keepalived's advert_int 1.
+    """
+    broken = []
+    for fault in faults:
+        medians = {}
+        for arm in arms:
+            name = "%s, %s" % (fault, arm)
+            rows = [r for r in results if r["fault"] == fault and r["arm"] == arm]
+            if not rows:
+                broken.append("%s: no trial ran" % name)
+                continue
+            for n, r in enumerate(rows, 1):
+                if r["downtime_ms"] is None:
+                    broken.append("%s, trial %d: the probe saw no answer on one side of the fault" % (name, n))
+                elif r["after"] == r["faulted"]:
+                    broken.append("%s, trial %d: %s still answered after its fault" % (name, n, r["faulted"]))
+                elif arm == "tuned" and r["downtime_ms"] >= bound_ms:
+                    broken.append("%s, trial %d: %.0f ms without an answer (at most %.0f ms)" % (
+                        name, n, r["downtime_ms"], bound_ms))
+                lost = r.get("client", {}).get("failed_after", 0)
+                if lost:
+                    broken.append("%s, trial %d: the ordinary client lost %d requests started after the fault"
+                                  % (name, n, lost))
+            measured = [r["downtime_ms"] for r in rows if r["downtime_ms"] is not None]
+            if measured:
+                medians[arm] = statistics.median(measured)
+        if "tuned" in medians and "default" in medians and medians["tuned"] >= medians["default"]:
+            broken.append("%s: the tuned median (%.0f ms) is not below advert_int 1's (%.0f ms)" % (
+                fault, medians["tuned"], medians["default"]))
+    return broken
+
+
 async def _one_request(host: str, port: int, path: str, timeout: float, header: str) -> Answer:
     sent = time.monotonic()
     writer = None

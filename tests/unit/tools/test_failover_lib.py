@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
-from failover_lib import Answer, client_failures, downtime, ordinary_client, summary  # noqa: E402
+from failover_lib import Answer, broken_promises, client_failures, downtime, ordinary_client, summary  # noqa: E402
 
 
 def answers(spec):
@@ -114,3 +114,42 @@ def test_the_ordinary_client_records_answers_and_refusals_on_loopback():
     refused = ordinary_client("127.0.0.1", closed_port, "/", 0.1, workers=1, timeout=1.0)
     assert refused and not any(a.ok for a in refused)
     assert {a.error for a in refused} == {"ConnectionRefusedError"}
+
+
+def trial_row(arm, ms, after="lb2", lost=0, fault="hard-kill"):
+    """One trial as results.json keeps it: lb1 held the VIP and was faulted."""
+    return {"fault": fault, "arm": arm, "faulted": "lb1", "before": "lb1", "after": after if ms is not None else None,
+            "downtime_ms": ms, "client": {"failed_after": lost, "failed_in_flight": 2}}
+
+
+GOOD = [trial_row("tuned", ms) for ms in (280, 300, 350)] + [trial_row("default", ms) for ms in (2700, 2900, 3300)]
+
+
+@pytest.mark.parametrize("rows, arms, expected", [
+    pytest.param(GOOD, ["tuned", "default"], [], id="both arms as measured: every promise kept"),
+    pytest.param(GOOD[:3], ["tuned"], [], id="the tuned arm alone"),
+    pytest.param(GOOD[:3], ["tuned", "default"], ["hard-kill, default: no trial ran"], id="an arm that did not run"),
+    pytest.param(GOOD[:2] + [trial_row("tuned", 1013)] + GOOD[3:], ["tuned", "default"],
+                 ["hard-kill, tuned, trial 3: 1013 ms without an answer (at most 1013 ms)"],
+                 id="a tuned trial as slow as the paper's fastest"),
+    pytest.param([trial_row("default", 1500)], ["default"], [], id="the bound is for the tuned settings only"),
+    pytest.param([trial_row("tuned", None)] + GOOD[1:3], ["tuned"],
+                 ["hard-kill, tuned, trial 1: the probe saw no answer on one side of the fault"],
+                 id="a trial that measured nothing"),
+    pytest.param([trial_row("tuned", 300, after="lb1")], ["tuned"],
+                 ["hard-kill, tuned, trial 1: lb1 still answered after its fault"], id="the VIP did not move"),
+    pytest.param([trial_row("tuned", 300), trial_row("default", 3000, lost=1)], ["tuned", "default"],
+                 ["hard-kill, default, trial 1: the ordinary client lost 1 requests started after the fault"],
+                 id="a request started after the fault failed, in either arm"),
+    pytest.param([trial_row("tuned", 900), trial_row("default", 800)], ["tuned", "default"],
+                 ["hard-kill: the tuned median (900 ms) is not below advert_int 1's (800 ms)"],
+                 id="the tuning must beat keepalived's default"),
+    pytest.param(GOOD + [trial_row("tuned", 200, fault="network-cut")], ["tuned"], [],
+                 id="faults not asked for are not judged"),
+])
+def test_broken_promises(rows, arms, expected):
+    assert broken_promises(rows, ["hard-kill"], arms) == expected
+
+
+def test_broken_promises_judges_each_fault_asked_for():
+    assert broken_promises(GOOD, ["hard-kill", "graceful-stop"], ["tuned"]) == ["graceful-stop, tuned: no trial ran"]
