@@ -19,7 +19,7 @@ SCENARIOS    ?= galera apache_phpfpm keepalived haproxy rsync_sync proxysql comm
 MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment failover-check galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -95,13 +95,25 @@ site-check: deploy
 	    --converge-collections $(GALAXY_DIR)/collections --out $(BUILD_DIR)/site-check || rc=$$?; \
 	    cat $(BUILD_DIR)/site-check/report.md || true; exit $$rc
 
+# The balancer experiment, short, as CI runs it after site-check: FAILOVER_CHECK_TRIALS power
+# cuts of the VIP holder with the collection's keepalived settings, then as many with
+# keepalived's default advert_int of 1 s, then the site configuration restored. It exits 1 on
+# a broken promise (docs/testing.md). Report and timeline: build/failover-check/.
+FAILOVER_CHECK_TRIALS ?= 3
+failover-check: deploy
+	rm -rf $(BUILD_DIR)/failover-check
+	rc=0; $(BIN)/python tools/failover-experiment --trials $(FAILOVER_CHECK_TRIALS) --faults hard-kill \
+	    --arms tuned,default --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
+	    cat $(BUILD_DIR)/failover-check/report.md || true; exit $$rc
+
 # How fast rsync_sync propagates files between the web servers (see docs/results/)
 sync-benchmark: deploy
 	$(BIN)/python tools/sync-benchmark
 
 # ---------------------------------------------------------------- tests
 
-test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check
+test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
+      failover-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint
