@@ -17,6 +17,9 @@ TASK = re.compile(r"^TASK \[")
 # Molecule's newer console frames each line of a command's output with a bar.
 FRAME = re.compile(r"^\s*\u2502 ?")
 COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+# Printed at the start of every run, failed or not: Molecule looking for a scenario named
+# "default" for its shared state. It then says "default scenario not found" and goes on.
+NOT_A_FAILURE = re.compile(r"'molecule/default/molecule\.yml' glob failed")
 
 
 def failure_lines(lines: list[str], limit: int = 40, body: int = 12) -> list[str]:
@@ -31,7 +34,7 @@ def failure_lines(lines: list[str], limit: int = 40, body: int = 12) -> list[str
             last_task = i
         if ANSIBLE_FAILURE.match(line):
             last_fatal = (last_task, i)
-        if PYTEST_FAILURE.match(line) or MOLECULE_VERDICT.match(line):
+        if PYTEST_FAILURE.match(line) or (MOLECULE_VERDICT.match(line) and not NOT_A_FAILURE.search(line)):
             picked.append(i)
     if last_fatal is not None:
         task, fatal = last_fatal

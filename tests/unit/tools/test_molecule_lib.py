@@ -9,6 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tools"))
 from molecule_lib import failure_lines  # noqa: E402
 
 VERIFY_FAILED = """\
+CRITICAL 'molecule/default/molecule.yml' glob failed.  Exiting.
+INFO     default scenario not found, disabling shared state.
 tests/test_rsync_sync.py::test_status PASSED [ 57%]
 tests/test_rsync_sync.py::test_loops FAILED [100%]
 =================================== FAILURES ===================================
@@ -56,7 +58,7 @@ ERROR_LOG=/var/log/x (a variable, not a verdict)
         "FAILED tests/test_rsync_sync.py::test_loops - AssertionError: a sync loop",
         "ERROR    Verifier tests failed",
         "ERROR    Molecule executed 1 scenario (1 failed)",
-    ], id="verify: the failed test and its assertion"),
+    ], id="verify: the failed test and its assertion, not Molecule's search for a default scenario"),
     pytest.param(CONVERGE_FAILED, [
         "TASK [hastack.web.galera : Wait for the primary component] ***",
         "fatal: [db2]: FAILED! =>",
