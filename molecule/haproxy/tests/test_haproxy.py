@@ -58,26 +58,36 @@ def admin(command):
     return dexec("hx-lb1", "sh", "-c", "echo '%s' | socat stdio unix-connect:/run/haproxy/admin.sock" % command)
 
 
-def server_states():
-    """{server: operational state} from HAProxy's runtime API (2 = up, 0 = down)."""
+def server_states(admin_state=False):
+    """{server: operational state} from HAProxy's runtime API (2 = up, 0 = down); with
+    admin_state, {server: (operational, administrative)} (admin 0 = ready, 8 = drained)."""
     lines = admin("show servers state web").splitlines()[2:]
-    return {line.split()[3]: int(line.split()[5]) for line in lines if line.strip()}
+    fields = [line.split() for line in lines if line.strip()]
+    return {f[3]: (int(f[5]), int(f[6])) if admin_state else int(f[5]) for f in fields}
+
+
+def backends_up_and_ready():
+    """Both backends up and in service. A drain is not a down state, so it is undone here
+    too, and asked again on each poll: just after a reload the command may reach the old
+    workers, and the new ones keep the drain they loaded from the state file."""
+    for node in BACKENDS:
+        admin("set server web/%s state ready" % node)
+    return set(server_states(admin_state=True).values()) == {(2, 0)}
+
+
+def restore_backends():
+    for node in BACKENDS:
+        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
+        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick", "/run/backend-503"],
+                       capture_output=True, timeout=30, check=False)
+    wait_until(backends_up_and_ready, 30, "both backends up and ready", interval=0.5)
 
 
 @pytest.fixture
 def all_backends_up():
-    for node in BACKENDS:
-        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
-        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick", "/run/backend-503"],
-                       capture_output=True, timeout=30, check=False)
-    wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up")
+    restore_backends()
     yield
-    for node in BACKENDS:
-        subprocess.run(["docker", "start", node], capture_output=True, timeout=60, check=False)
-        subprocess.run(["docker", "exec", node, "rm", "-f", "/run/backend-sick", "/run/backend-503"],
-                       capture_output=True, timeout=30, check=False)
-    admin("set server web/hx-web1 state ready")
-    wait_until(lambda: set(server_states().values()) == {2}, 30, "both backends up again")
+    restore_backends()
 
 
 def test_round_robin_alternates_backends(all_backends_up):
