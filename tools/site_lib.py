@@ -283,7 +283,10 @@ def broken_promises(data: dict, workers: int) -> list[str]:
         if len(vip["during"]) != 1 or len(vip["after"]) != 1:
             broken.append("%s: the VIP was on %s during the fault and on %s after it, not on one balancer" % (
                 name, vip["during"] or "none", vip["after"] or "none"))
-        elif balancer and t["server"] in vip["before"] and vip["during"] == vip["before"]:
+        elif balancer and vip["before"] != [t["server"]]:
+            broken.append("%s: the VIP was on %s, not on %s, when it failed: the trial tested nothing" % (
+                name, vip["before"] or "none", t["server"]))
+        elif balancer and vip["during"] == vip["before"]:
             broken.append("%s: the VIP stayed on the failed balancer" % name)
     spread = data.get("distribution")
     if spread:

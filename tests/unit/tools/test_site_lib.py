@@ -158,6 +158,11 @@ LB1_CUT = {"server": "lb1", "kind": "balancer", "vip": (["lb1"], ["lb2"], ["lb2"
     ([trial(answered=False)], ["web1 kill: no request answered during the fault"]),
     ([trial(server="lb1", kind="balancer", vip=(["lb1"], ["lb1"], ["lb1"]))],
      ["lb1 kill: the VIP stayed on the failed balancer"]),
+    # a balancer trial must fail the VIP holder: failing the other one proves nothing
+    ([trial(server="lb1", kind="balancer", vip=(["lb2"], ["lb2"], ["lb2"]))],
+     ["lb1 kill: the VIP was on ['lb2'], not on lb1, when it failed: the trial tested nothing"]),
+    ([trial(server="lb2", kind="balancer", mode="stop", vip=([], ["lb1"], ["lb1"]))],
+     ["lb2 stop: the VIP was on none, not on lb2, when it failed: the trial tested nothing"]),
     ([trial(vip=(["lb1"], ["lb1", "lb2"], ["lb1"]))],
      ["web1 kill: the VIP was on ['lb1', 'lb2'] during the fault and on ['lb1'] after it, not on one balancer"]),
     ([trial(vip=(["lb1"], [], ["lb1"]))],
