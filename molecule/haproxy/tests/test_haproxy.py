@@ -58,12 +58,16 @@ def admin(command):
     return dexec("hx-lb1", "sh", "-c", "echo '%s' | socat stdio unix-connect:/run/haproxy/admin.sock" % command)
 
 
-def server_states(admin_state=False):
-    """{server: operational state} from HAProxy's runtime API (2 = up, 0 = down); with
-    admin_state, {server: (operational, administrative)} (admin 0 = ready, 8 = drained)."""
+def server_fields():
+    """{server: (operational, administrative) state} from HAProxy's runtime API
+    (operational 2 = up, 0 = down; administrative 0 = ready, 8 = drained)."""
     lines = admin("show servers state web").splitlines()[2:]
-    fields = [line.split() for line in lines if line.strip()]
-    return {f[3]: (int(f[5]), int(f[6])) if admin_state else int(f[5]) for f in fields}
+    return {f[3]: (int(f[5]), int(f[6])) for f in (line.split() for line in lines if line.strip())}
+
+
+def server_states():
+    """{server: operational state} (2 = up, 0 = down)."""
+    return {server: operational for server, (operational, _) in server_fields().items()}
 
 
 def backends_up_and_ready():
@@ -72,7 +76,7 @@ def backends_up_and_ready():
     workers, and the new ones keep the drain they loaded from the state file."""
     for node in BACKENDS:
         admin("set server web/%s state ready" % node)
-    return set(server_states(admin_state=True).values()) == {(2, 0)}
+    return set(server_fields().values()) == {(2, 0)}
 
 
 def restore_backends():
