@@ -164,6 +164,14 @@ def monitor_variables(user, password, interval_ms=500, timeout_ms=500, max_timeo
     }
 
 
+def multiplexing_variables():
+    """ProxySQL's default keep list, plus hostname. A query that names a variable pins the
+    client to its backend connection (no multiplexing), and a pinned connection's query is
+    not retried when its backend dies: the demo page and the checks ask which node answered
+    (SELECT @@hostname), a constant of the backend, so naming it keeps both."""
+    return {"mysql-keep_multiplexing_variables": "tx_isolation,transaction_isolation,version,hostname"}
+
+
 def admin_variables(admin_user, admin_password, interfaces, cluster_user=None, cluster_password=None):
     """Admin credentials and interfaces; with a cluster user, the settings ProxySQL Cluster
     needs. Users, query rules and the peer list are synced between instances. Not synced:
@@ -403,6 +411,7 @@ def tables(members, hostvars, settings):
                                   settings.get("monitor_interval_ms", 500), settings.get("monitor_timeout_ms", 500),
                                   settings.get("monitor_max_timeouts", 2))
     variables["mysql-interfaces"] = ";".join(settings["mysql_interfaces"])
+    variables.update(multiplexing_variables())
     cluster_user = settings.get("cluster_user") if settings.get("peers") else None
     variables.update(admin_variables(settings["admin_user"], settings["admin_password"],
                                      settings["admin_interfaces"], cluster_user, settings.get("cluster_password")))

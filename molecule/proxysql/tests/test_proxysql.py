@@ -175,10 +175,74 @@ def test_a_select_goes_to_a_reader_and_an_insert_to_the_writer():
 
 
 @live
+def test_select_for_update_and_a_transaction_stay_on_the_writer():
+    with app() as connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS route_check (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+        cursor.execute("INSERT INTO route_check (v) VALUES (2)")
+        cursor.execute("SELECT @@hostname FROM route_check WHERE v = 2 LIMIT 1 FOR UPDATE")
+        assert cursor.fetchone()[0] == "px-db3", "SELECT ... FOR UPDATE left the writer"
+        cursor.execute("SELECT @@hostname")
+        assert cursor.fetchone()[0] in ("px-db1", "px-db2"), "a plain SELECT should go to a reader"
+        # a transaction's reads stay where it started (transaction_persistent), also after a write
+        cursor.execute("START TRANSACTION")
+        cursor.execute("SELECT @@hostname")
+        first = cursor.fetchone()[0]
+        cursor.execute("INSERT INTO route_check (v) VALUES (3)")
+        cursor.execute("SELECT @@hostname")
+        last = cursor.fetchone()[0]
+        cursor.execute("COMMIT")
+        assert (first, last) == ("px-db3", "px-db3"), "the transaction ran on %s, then %s" % (first, last)
+
+
+@live
+@pytest.mark.parametrize("web", sorted(WEBS))
+def test_the_packages_default_credentials_never_work(web):
+    # admin:admin from inside the web server, where the package's default lets it in
+    login = docker_exec(web, "mariadb", "-h127.0.0.1", "-P6032", "-uadmin", "-padmin", "-N", "-e", "SELECT 1",
+                        check=False)
+    assert login.returncode != 0 and "Access denied" in login.stderr, login.stdout + login.stderr
+    with pytest.raises(pymysql.err.OperationalError, match="Access denied"):
+        pymysql.connect(host=WEBS[web], port=6032, user="admin", password="admin", connect_timeout=3)
+    settings = dict(admin_rows(web, "SELECT variable_name, variable_value FROM runtime_global_variables "
+                                    "WHERE variable_name IN ('admin-admin_credentials', 'mysql-monitor_username', "
+                                    "'mysql-monitor_password', 'admin-cluster_password')"))
+    assert "admin:admin" not in settings["admin-admin_credentials"].split(";")
+    assert (settings["mysql-monitor_username"], settings["mysql-monitor_password"]) == MONITOR
+    assert settings["admin-cluster_password"] not in ("", "admin")
+
+
+def listeners(web, port):
+    """The addresses listening on a port (ProxySQL opens one socket per worker thread on
+    each address, with SO_REUSEPORT)."""
+    out = docker_exec(web, "ss", "-Hltn", "sport = :%d" % port).stdout
+    return sorted(set(line.split()[3] for line in out.splitlines()))
+
+
+@live
+@pytest.mark.parametrize("web", sorted(WEBS))
+def test_proxysql_listens_only_on_loopback_and_the_private_address(web):
+    # the admin port: loopback, plus the private address because ProxySQL Cluster needs it;
+    # the application port: where proxysql_mysql_bind_addresses says (loopback and, in this
+    # scenario, the private address, for the controller's load)
+    expected = sorted(["127.0.0.1:%d", WEBS[web] + ":%d"])
+    assert listeners(web, 6032) == [e % 6032 for e in expected]
+    assert listeners(web, 6033) == [e % 6033 for e in expected]
+
+
+@pytest.mark.parametrize("db", sorted(DBS))
+def test_the_monitor_user_has_no_privilege_beyond_usage(db):
+    grants = docker_exec(db, "mariadb", "-N", "-B", "-e", "SHOW GRANTS FOR 'monitor'@'%s'" % WEBS["px-web1"]).stdout
+    granted = [line.split(" ON ")[0] for line in grants.splitlines()]
+    assert granted == ["GRANT USAGE"], grants
+
+
+@live
 def test_a_change_on_one_proxysql_reaches_the_other():
+    # an active rule: ProxySQL loads only active rules to runtime, and the checksum its peers
+    # compare is runtime's, so an inactive one never travels (the SQLite stand-in let it)
     with admin("px-web1") as connection, connection.cursor() as cursor:
         cursor.execute("INSERT INTO mysql_query_rules (rule_id, active, match_digest, destination_hostgroup, apply, "
-                       "comment) VALUES (900, 0, '^SELECT cluster_sync_check', 10, 1, 'molecule sync check')")
+                       "comment) VALUES (900, 1, '^SELECT hastack_cluster_sync_check', 10, 1, 'molecule sync check')")
         cursor.execute("LOAD MYSQL QUERY RULES TO RUNTIME")
     try:
         wait_for(lambda: admin_rows("px-web2", "SELECT COUNT(*) FROM runtime_mysql_query_rules "

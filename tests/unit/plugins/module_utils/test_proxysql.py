@@ -109,6 +109,13 @@ def test_monitor_notices_a_dead_node_within_about_three_seconds():
     assert interval + misses * max(interval, timeout) <= 3000
 
 
+def test_naming_hostname_keeps_multiplexing_and_proxysqls_own_list():
+    kept = proxysql.multiplexing_variables()["mysql-keep_multiplexing_variables"].split(",")
+    # ProxySQL 2.7's default, which the setting replaces, stays in it
+    assert {"tx_isolation", "transaction_isolation", "version"} <= set(kept)
+    assert "hostname" in kept
+
+
 def test_admin_variables_with_and_without_a_cluster():
     alone = proxysql.admin_variables("radmin", "pw", ["127.0.0.1:6032"])
     assert alone == {"admin-admin_credentials": "radmin:pw", "admin-mysql_ifaces": "127.0.0.1:6032"}
