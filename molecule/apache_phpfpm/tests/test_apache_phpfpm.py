@@ -115,6 +115,21 @@ def test_requests_of_one_session_on_both_servers_lose_no_update():
     assert demo("ap-web2", cookie)[0]["session_count"] == first["session_count"] + len(nodes) + 1
 
 
+@pytest.fixture
+def session_database_running():
+    yield
+    dexec(DB, "systemctl", "start", "mariadb")
+
+
+def test_the_demo_answers_503_while_its_session_store_is_down(session_database_running):
+    # a 503 is what HAProxy retries on the other web server; a 200 saying "unavailable" is not
+    dexec(DB, "systemctl", "stop", "mariadb")
+    status, headers, body = get(WEB["ap-web1"], "/?format=json")
+    assert (status, json.loads(body)["unavailable"], headers.get("retry-after")) == (503, "session store", "1"), body
+    dexec(DB, "systemctl", "start", "mariadb")
+    wait_until(lambda: get(WEB["ap-web1"], "/?format=json")[0] == 200, 30, "the demo answering 200 again")
+
+
 def test_a_session_id_the_server_never_issued_is_not_adopted():
     forged = "PHPSESSID=abcdefghijklmnopqrstuvwxyz012345"
     answer, cookie = demo("ap-web1", forged)

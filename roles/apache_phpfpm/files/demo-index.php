@@ -3,7 +3,11 @@
 // It shows which web server answered and counts this session's requests: with the
 // balancers' sticky cookie, every request of a session lands on the same server and the
 // counter grows by one each time. ?format=json gives the same as JSON (for experiments).
-session_start();
+//
+// When the database path it is configured with (normally the local ProxySQL) or the
+// session store fails, the page answers 503 with the reason: the balancers retry a GET
+// on the other web server (retry-on 503), and the client gets an answer, not an error.
+$session_ok = @session_start();
 $_SESSION['count'] = ($_SESSION['count'] ?? 0) + 1;
 $answer = [
     'server' => gethostname(),
@@ -15,7 +19,14 @@ $answer = [
     'via' => $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? 'direct',
     'database' => demo_database(),
 ];
-session_write_close();
+$session_ok = @session_write_close() && $session_ok;
+$database_ok = in_array($answer['database']['status'], ['ok', 'not configured'], true)
+    || str_starts_with($answer['database']['status'], 'ProxySQL not installed');
+if (!$session_ok || !$database_ok) {
+    http_response_code(503);
+    header('Retry-After: 1');
+    $answer['unavailable'] = $session_ok ? 'database' : 'session store';
+}
 
 // Which database node served a read, and which a write, through the configured path
 // (normally the local ProxySQL, which sends the SELECT to a reader and the transaction
