@@ -37,19 +37,29 @@ class Hit:
     error: str = ""
 
 
+def database_answered(status: str) -> bool:
+    """Whether the demo's database status is an answer a user can live with: the query
+    went through, or the page was deployed without a database path (and says why)."""
+    return status in ("", "ok", "not configured") or status.startswith("ProxySQL not installed")
+
+
 def parse_demo(status: int, body: bytes) -> dict:
-    """The demo page's JSON (?format=json) -> the fields a Hit keeps; a non-200 or a
-    body that is not the demo's JSON is a failure."""
+    """The demo page's JSON (?format=json) -> the fields a Hit keeps; a non-200, a body
+    that is not the demo's JSON, or a page that says its database path failed is a
+    failure."""
     if status != 200:
         return {"ok": False, "error": "HTTP %d" % status}
     try:
         answer = json.loads(body)
         database = answer.get("database") or {}
-        return {"ok": bool(answer.get("server")), "server": answer.get("server", ""),
-                "read_by": database.get("read_by") or "", "write_by": database.get("write_by") or "",
-                "database": database.get("status", "")}
+        fields = {"ok": bool(answer.get("server")), "server": answer.get("server", ""),
+                  "read_by": database.get("read_by") or "", "write_by": database.get("write_by") or "",
+                  "database": database.get("status", "")}
     except (ValueError, AttributeError):
         return {"ok": False, "error": "not the demo's JSON"}
+    if not database_answered(fields["database"]):
+        fields.update(ok=False, error="database %s" % fields["database"][:60])
+    return fields
 
 
 def _worker(host: str, path: str, until: float, timeout: float, pause: float, limit: int, out: list,
@@ -259,6 +269,39 @@ def throughput_ratio(runs: dict[str, list[dict]]) -> dict:
             "ratio": round(ratio, 3) if ratio is not None else None}
 
 
+def routing_problems(trial: dict, writer_order: list[str]) -> list[str]:
+    """ProxySQL's split as the demo page reported it in one table-5 trial, against the
+    writer order the proxysql role configured (most preferred first): before the fault and
+    after the return, writes on the first writer and reads on the others; while the
+    preferred writer is down, writes on the next one; while a reader is down, reads on the
+    remaining readers. [] when the demo reported no database nodes (no ProxySQL)."""
+    if not writer_order or not trial["before"].get("writes"):
+        return []
+    name = "%s %s" % (trial["server"], trial["mode"])
+    writer, readers = writer_order[0], writer_order[1:]
+    down = trial["server"] if trial["kind"] == "database" else None
+    expected = {"before": (writer, readers), "after": (writer, readers)}
+    if down == writer:
+        # reads go on on the readers left; writes move to the next writer in the order
+        expected["fault"] = (readers[0], readers[1:] or readers)
+    else:
+        expected["fault"] = (writer, [r for r in readers if r != down])
+    problems = []
+    for phase in ("before", "fault", "after"):
+        if phase not in trial:
+            continue
+        want_writer, want_readers = expected[phase]
+        writes, reads = set(trial[phase]["writes"]), set(trial[phase]["reads"])
+        if writes and writes != {want_writer}:
+            problems.append("%s: writes %s went to %s, not only to %s" % (
+                name, "during the fault" if phase == "fault" else phase, sorted(writes), want_writer))
+        if reads - set(want_readers):
+            problems.append("%s: reads %s went to %s, outside the readers %s" % (
+                name, "during the fault" if phase == "fault" else phase, sorted(reads - set(want_readers)),
+                sorted(want_readers)))
+    return problems
+
+
 def broken_promises(data: dict, workers: int) -> list[str]:
     """What the run shows the cluster did not do that it promises (README, issue 8), one
     sentence each; [] when every promise held. `workers` is the stream's client count: a
@@ -288,6 +331,7 @@ def broken_promises(data: dict, workers: int) -> list[str]:
                 name, vip["before"] or "none", t["server"]))
         elif balancer and vip["during"] == vip["before"]:
             broken.append("%s: the VIP stayed on the failed balancer" % name)
+        broken += routing_problems(t, data.get("writer_order", []))
     spread = data.get("distribution")
     if spread:
         without = spread["without_cookie"]

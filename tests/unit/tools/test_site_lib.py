@@ -19,6 +19,15 @@ def hit(sent, done=None, ok=True, server="web1", **kw):
      {"ok": True, "server": "web2", "read_by": "db1", "write_by": "db3", "database": "ok"}),
     (200, json.dumps({"server": "web1", "database": {"status": "ProxySQL not installed: no package"}}),
      {"ok": True, "server": "web1", "read_by": "", "write_by": "", "database": "ProxySQL not installed: no package"}),
+    (200, json.dumps({"server": "web1", "database": {"status": "not configured"}}),
+     {"ok": True, "server": "web1", "read_by": "", "write_by": "", "database": "not configured"}),
+    # a 200 that says the database path failed is no answer (the page answers 503 today)
+    (200, json.dumps({"server": "web1", "database": {"status": "unavailable: Connection refused"}}),
+     {"ok": False, "server": "web1", "read_by": "", "write_by": "", "database": "unavailable: Connection refused",
+      "error": "database unavailable: Connection refused"}),
+    (200, json.dumps({"server": "web2", "database": {"status": "error: Lost connection", "read_by": "db1"}}),
+     {"ok": False, "server": "web2", "read_by": "db1", "write_by": "", "database": "error: Lost connection",
+      "error": "database error: Lost connection"}),
     (503, "<html>no server is available</html>", {"ok": False, "error": "HTTP 503"}),
     (200, "<html>not json</html>", {"ok": False, "error": "not the demo's JSON"}),
     (200, json.dumps(["a list"]), {"ok": False, "error": "not the demo's JSON"}),
@@ -366,3 +375,53 @@ BROWSER = {"web_servers": WEBS, "http": {"loads": [page(count=1), page(count=2)]
 ])
 def test_broken_promises_of_the_users_view(part, value, broken):
     assert sl.broken_promises({part: value}, workers=4) == broken
+
+
+ORDER = ["db3", "db2", "db1"]
+
+
+def routed(server="db3", kind="database", before=None, fault=None, after=None):
+    """A trial with what the demo page reported: ({reads}, {writes}) per phase."""
+    def phase(split):
+        reads, writes = split
+        return {"reads": dict.fromkeys(reads, 10), "writes": dict.fromkeys(writes, 10)}
+    trial = {"server": server, "kind": kind, "mode": "kill",
+             "before": phase(before or (["db1", "db2"], ["db3"])), "fault": phase(fault or (["db1"], ["db2"]))}
+    if after is not None:
+        trial["after"] = phase(after)
+    return trial
+
+
+@pytest.mark.parametrize("case, trial, order, problems", [
+    ("the writer's cut moves writes to the next node, and its return brings them back",
+     routed(after=(["db1", "db2"], ["db3"])), ORDER, []),
+    ("no ProxySQL: the demo reported no nodes", dict(routed(), before={"reads": {}, "writes": {}}), ORDER, []),
+    ("no writer order recorded (runs before ProxySQL)", routed(fault=(["db1"], ["db1"])), [], []),
+    ("a committed run without the after phase", routed(), ORDER, []),
+    ("writes stayed on db2 after db3 came back",
+     routed(after=(["db1"], ["db2"])), ORDER, ["db3 kill: writes after went to ['db2'], not only to db3"]),
+    ("writes went to db1, not to the next writer in the order",
+     routed(fault=(["db2"], ["db1"])), ORDER, ["db3 kill: writes during the fault went to ['db1'], not only to db2",
+                                              "db3 kill: reads during the fault went to ['db2'], outside the readers "
+                                              "['db1']"]),
+    ("a reader's cut leaves the writer alone and reads on the other reader",
+     routed("db2", fault=(["db1"], ["db3"])), ORDER, []),
+    ("a read served by the writer while a reader is down",
+     routed("db2", fault=(["db1", "db3"], ["db3"])), ORDER,
+     ["db2 kill: reads during the fault went to ['db3'], outside the readers ['db1']"]),
+    ("a web server's cut changes nothing in the split",
+     routed("web1", "web", fault=(["db1", "db2"], ["db3"])), ORDER, []),
+    ("writes split over two nodes before any fault",
+     routed("web1", "web", before=(["db1", "db2"], ["db3", "db2"]), fault=(["db1", "db2"], ["db3"])), ORDER,
+     ["web1 kill: writes before went to ['db2', 'db3'], not only to db3"]),
+])
+def test_routing_problems(case, trial, order, problems):
+    assert sl.routing_problems(trial, order) == problems, case
+
+
+def test_broken_promises_checks_the_routing_with_the_runs_writer_order():
+    trial = dict(routed(fault=(["db1"], ["db1"])), vip={"before": ["lb1"], "during": ["lb1"], "after": ["lb1"]},
+                 db={"lost": 0}, recovery={"failed": 0, "requests": 5})
+    trial["fault"].update(requests=10, failed=0)
+    assert sl.broken_promises({"table5": [trial], "writer_order": ORDER}, workers=4) == [
+        "db3 kill: writes during the fault went to ['db1'], not only to db2"]
