@@ -287,11 +287,13 @@ def routing_problems(trial: dict, writer_order: list[str]) -> list[str]:
     else:
         expected["fault"] = (writer, [r for r in readers if r != down])
     problems = []
-    for phase in ("before", "fault", "after"):
-        if phase not in trial:
+    # "down": the requests sent once the server was down (older runs: the fault phase)
+    phases = {"before": trial["before"], "fault": trial.get("down", trial["fault"]), "after": trial.get("after")}
+    for phase, seen in phases.items():
+        if seen is None:
             continue
         want_writer, want_readers = expected[phase]
-        writes, reads = set(trial[phase]["writes"]), set(trial[phase]["reads"])
+        writes, reads = set(seen["writes"]), set(seen["reads"])
         if writes and writes != {want_writer}:
             problems.append("%s: writes %s went to %s, not only to %s" % (
                 name, "during the fault" if phase == "fault" else phase, sorted(writes), want_writer))

@@ -419,6 +419,16 @@ def test_routing_problems(case, trial, order, problems):
     assert sl.routing_problems(trial, order) == problems, case
 
 
+def test_routing_judges_the_requests_sent_once_the_server_was_down():
+    # sent between the fault's start and the kill taking effect, db3 still wrote
+    trial = routed(fault=(["db1"], ["db2", "db3"]))
+    trial["down"] = {"reads": {"db1": 10}, "writes": {"db2": 10}}
+    assert sl.routing_problems(trial, ORDER) == []
+    trial["down"]["writes"]["db3"] = 1
+    assert sl.routing_problems(trial, ORDER) == ["db3 kill: writes during the fault went to ['db2', 'db3'], "
+                                                 "not only to db2"]
+
+
 def test_broken_promises_checks_the_routing_with_the_runs_writer_order():
     trial = dict(routed(fault=(["db1"], ["db1"])), vip={"before": ["lb1"], "during": ["lb1"], "after": ["lb1"]},
                  db={"lost": 0}, recovery={"failed": 0, "requests": 5})
