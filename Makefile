@@ -19,7 +19,7 @@ SCENARIOS    ?= galera apache_phpfpm keepalived haproxy rsync_sync proxysql comm
 MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy failover-experiment failover-check galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -59,6 +59,13 @@ lab-down: venv
 
 deploy: lab-up
 	$(BIN)/ansible-playbook site.yml
+	$(BIN)/python tools/lab where
+
+# ProxySQL (needs PROXYSQL_DEB): the writer's power cut, TRIALS per arm (the role's settings,
+# ProxySQL's defaults, retryable writes); ProxySQL killed; db3 cut off from web1; a reader behind
+proxysql-experiment: deploy
+	$(BIN)/python tools/proxysql-experiment --trials $(PROXYSQL_TRIALS)
+PROXYSQL_TRIALS ?= 20
 
 # The paper's balancer failover test, measured: TRIALS=50 FAULTS=hard-kill,... SOAK=600 (see docs/results/)
 TRIALS ?= 50
@@ -84,7 +91,7 @@ site-experiment: deploy
 # promise. Its last part is the second converge, which must change nothing: it runs
 # hastack.web.site from the collection built and installed as from Galaxy, not site.yml.
 # Report and screenshots: build/site-check/. The lab stays up (make lab-down).
-SITE_CHECK_SERVERS ?= lb1,web1,db2
+SITE_CHECK_SERVERS ?= lb1,web1,db3
 GALAXY_DIR   := $(BUILD_DIR)/galaxy
 site-check: deploy
 	rm -rf $(BUILD_DIR)/site-check $(GALAXY_DIR)
@@ -94,6 +101,16 @@ site-check: deploy
 	rc=0; $(BIN)/python tools/site-experiment --servers $(SITE_CHECK_SERVERS) --modes kill \
 	    --converge-collections $(GALAXY_DIR)/collections --out $(BUILD_DIR)/site-check || rc=$$?; \
 	    cat $(BUILD_DIR)/site-check/report.md || true; exit $$rc
+
+# ProxySQL, short, as CI runs it after site-check: one writer power cut with the role's
+# settings and one with retryable writes, and ProxySQL killed twice on web1 under the demo's
+# stream. It exits 1 on a broken promise. Report: build/proxysql-check/. A lab without
+# ProxySQL (no PROXYSQL_DEB, no reachable repository) is told so, and the check does not run.
+proxysql-check: deploy
+	rm -rf $(BUILD_DIR)/proxysql-check
+	rc=0; $(BIN)/python tools/proxysql-experiment --if-installed --parts writer,kill --trials 1 --arms tuned,retry \
+	    --kill-trials 2 --out $(BUILD_DIR)/proxysql-check || rc=$$?; \
+	    cat $(BUILD_DIR)/proxysql-check/report.md 2>/dev/null || true; exit $$rc
 
 # The balancer experiment, short, as CI runs it after site-check: FAILOVER_CHECK_TRIALS power
 # cuts of the VIP holder with the collection's keepalived settings, then as many with
@@ -113,7 +130,7 @@ sync-benchmark: deploy
 # ---------------------------------------------------------------- tests
 
 test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
-      failover-check
+      proxysql-check failover-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint
