@@ -110,10 +110,19 @@ def test_monitor_notices_a_dead_node_within_about_three_seconds():
 
 
 def test_naming_hostname_keeps_multiplexing_and_proxysqls_own_list():
-    kept = proxysql.multiplexing_variables()["mysql-keep_multiplexing_variables"].split(",")
+    kept = proxysql.retry_variables()["mysql-keep_multiplexing_variables"].split(",")
     # ProxySQL 2.7's default, which the setting replaces, stays in it
     assert {"tx_isolation", "transaction_isolation", "version"} <= set(kept)
     assert "hostname" in kept
+
+
+def test_reads_are_retried_and_nothing_else_is():
+    # a write whose backend died may have committed: ProxySQL must not send it again
+    assert proxysql.retry_variables()["mysql-query_retries_on_failure"] == "0"
+    rules = proxysql.query_rules(HG, [{"rule_id": 50, "match_digest": "^UPDATE counters", "destination_hostgroup": 10}])
+    assert {r["rule_id"]: r.get("retries") for r in rules} == {"50": None, "100": "1", "200": "1"}
+    # and the rules that retry are the ones that route SELECTs only
+    assert all(r["match_digest"].startswith("^SELECT") for r in rules if r.get("retries") == "1")
 
 
 def test_admin_variables_with_and_without_a_cluster():

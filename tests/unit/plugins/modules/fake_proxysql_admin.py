@@ -59,6 +59,7 @@ SCHEMA = {
         negate_match_pattern INT CHECK (negate_match_pattern IN (0,1)) NOT NULL DEFAULT 0,
         re_modifiers VARCHAR DEFAULT 'CASELESS', flagOUT INT CHECK (flagOUT >= 0),
         destination_hostgroup INT DEFAULT NULL, cache_ttl INT CHECK(cache_ttl > 0), multiplex INT,
+        retries INT CHECK (retries>=0 AND retries <=1000),
         apply INT CHECK(apply IN (0,1)) NOT NULL DEFAULT 0, comment VARCHAR""",
     "proxysql_servers": """
         hostname VARCHAR NOT NULL, port INT NOT NULL DEFAULT 6032, weight INT CHECK (weight >= 0) NOT NULL DEFAULT 0,
