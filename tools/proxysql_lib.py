@@ -80,9 +80,10 @@ def writer_trial(writes: dict[str, list[dict]], nodes: dict[tuple[str, int], str
     """One power cut of the writer, from the writes of each web server ({web: writes}) and
     the node each stored row says executed it ({(web, n): node}): per web server, the time
     from the cut to its first acknowledged write on next_writer (ms); the writes that failed
-    (sent after the cut, or in flight at it); acknowledged writes missing from the database."""
+    (sent after the cut, or in flight at it), and among them those ProxySQL sent again after
+    they had committed; acknowledged writes missing from the database."""
     result: dict = {"first_on_next_ms": {}, "failed": 0, "failed_errors": {}, "acknowledged": 0, "lost": 0,
-                    "in_flight_at_cut": 0}
+                    "in_flight_at_cut": 0, "applied_twice": 0}
     for web, rows in writes.items():
         acked = [w for w in rows if w["ok"]]
         result["acknowledged"] += len(acked)
@@ -94,6 +95,9 @@ def writer_trial(writes: dict[str, list[dict]], nodes: dict[tuple[str, int], str
                 result["failed"] += 1
                 key = w["error"][:100]
                 result["failed_errors"][key] = result["failed_errors"].get(key, 0) + 1
+                # sent again by ProxySQL after it had committed: the table's unique key
+                # refused the second copy (a table without one would now hold two rows)
+                result["applied_twice"] += "(1062," in w["error"]
             if w["sent"] < cut_at < w["done"]:
                 result["in_flight_at_cut"] += 1
     known = [v for v in result["first_on_next_ms"].values() if v is not None]
@@ -119,30 +123,30 @@ def arm_summary(trials: list[dict]) -> dict:
             "added_ms": summary([a for a in map(added_ms, trials) if a is not None]),
             "never_resumed": sum(1 for t in trials if t["writes_resume_ms"] is None),
             "failed": sum(t["failed"] for t in trials),
+            "applied_twice": sum(t.get("applied_twice", 0) for t in trials),
             "trials_with_failures": sum(1 for t in trials if t["failed"]),
             "acknowledged": sum(t["acknowledged"] for t in trials), "lost": sum(t["lost"] for t in trials)}
 
 
-def broken_promises(arms: dict[str, dict], tuned: str = "tuned", added_p95_ms: float = 500.0,
-                    retry: str = "retry") -> list[str]:
+def broken_promises(arms: dict[str, dict], tuned: str = "tuned", bound_ms: float = 3000.0) -> list[str]:
     """What the writer-failover runs break of the collection's promises: no acknowledged
-    write lost in any arm; with the collection's settings, writes resume on the next
-    writer in every trial, ProxySQL adds at most added_p95_ms to Galera's own stall at
-    p95; with writes made retryable, the application sees no failed write."""
+    write lost in any arm; with the role's settings, no write applied twice, writes resume
+    on the next writer in every trial, and no later than bound_ms after the cut (the role's "a dead node noticed
+    in 1-3 s"; ProxySQL's defaults take up to about 4 s). A bound that catches a monitor
+    not working as tuned, not the figure itself: the figures are reported beside it."""
     broken = []
     for arm, s in arms.items():
         if s["lost"]:
             broken.append("%s: %d acknowledged writes lost" % (arm, s["lost"]))
     s = arms.get(tuned)
+    if s and s.get("applied_twice"):
+        broken.append("%s: ProxySQL sent %d writes again after they had committed" % (tuned, s["applied_twice"]))
     if s:
         if s["never_resumed"]:
             broken.append("%s: writes did not resume on the next writer in %d of %d trials" % (
                 tuned, s["never_resumed"], s["trials"]))
-        p95 = s["added_ms"].get("p95")
-        if p95 is not None and p95 > added_p95_ms:
-            broken.append("%s: ProxySQL added %s ms to Galera's own stall at p95 (at most %.0f ms)" % (
-                tuned, p95, added_p95_ms))
-    s = arms.get(retry)
-    if s and s["failed"]:
-        broken.append("%s: the application saw %d failed writes" % (retry, s["failed"]))
+        slowest = s["resume_ms"].get("max")
+        if slowest is not None and slowest > bound_ms:
+            broken.append("%s: writes resumed on the next writer %s ms after the cut (at most %.0f ms)" % (
+                tuned, slowest, bound_ms))
     return broken

@@ -58,9 +58,14 @@ def test_writer_trial(case, writes, nodes, expected):
     assert {k: result[k] for k in expected} == expected, case
 
 
-def test_failed_writes_are_counted_by_error():
-    result = pl.writer_trial({"web1": [write(1, 100.1, 100.2, False, LOST_CONNECTION)] * 2}, {}, CUT, "db2")
-    assert result["failed_errors"] == {LOST_CONNECTION: 2}
+DUPLICATE = "IntegrityError: (1062, \"Duplicate entry 'pxw-retry-2-1796542294-web2-167' for key 'run'\")"
+
+
+def test_failed_writes_are_counted_by_error_and_a_second_copy_is_named():
+    result = pl.writer_trial({"web1": [write(1, 100.1, 100.2, False, LOST_CONNECTION)] * 2
+                              + [write(2, 100.3, 100.9, False, DUPLICATE)]}, {}, CUT, "db2")
+    assert result["failed_errors"] == {LOST_CONNECTION: 2, DUPLICATE[:100]: 1}
+    assert result["applied_twice"] == 1
 
 
 def trial(resume, stall, failed=0, lost=0):
@@ -81,25 +86,30 @@ def test_arm_summary():
 
 
 def arms(**kw):
-    base = {"tuned": pl.arm_summary([trial(720.0, 660.0, failed=1)] * 4),
-            "retry": pl.arm_summary([trial(800.0, 700.0)] * 4)}
+    base = {"tuned": pl.arm_summary([trial(720.0, 660.0, failed=1), trial(2540.0, 690.0, failed=2)]),
+            "retry": pl.arm_summary([trial(800.0, 700.0, failed=1)] * 4)}
     base.update(kw)
     return base
 
 
 @pytest.mark.parametrize("case, summaries, broken", [
-    ("the measured run: ProxySQL adds little, retry loses nothing", arms(), []),
+    ("the measured run: both of ProxySQL's modes within the bound, nothing lost", arms(), []),
     ("a lost write in any arm", arms(defaults=pl.arm_summary([trial(3000.0, 700.0, lost=2)])),
      ["defaults: 2 acknowledged writes lost"]),
-    ("ProxySQL's own delay past the bound",
-     arms(tuned=pl.arm_summary([trial(1400.0, 650.0)] * 4)),
-     ["tuned: ProxySQL added 750.0 ms to Galera's own stall at p95 (at most 500 ms)"]),
+    ("the tuned monitor as slow as ProxySQL's defaults",
+     arms(tuned=pl.arm_summary([trial(720.0, 650.0), trial(3900.0, 650.0)])),
+     ["tuned: writes resumed on the next writer 3900.0 ms after the cut (at most 3000 ms)"]),
     ("writes never came back on the next writer",
      arms(tuned=pl.arm_summary([trial(None, 650.0), trial(700.0, 650.0)])),
      ["tuned: writes did not resume on the next writer in 1 of 2 trials"]),
-    ("retryable writes that failed all the same",
-     arms(retry=pl.arm_summary([trial(800.0, 700.0, failed=1)])), ["retry: the application saw 1 failed writes"]),
-    ("ProxySQL's defaults are reported, not promised", arms(defaults=pl.arm_summary([trial(3300.0, 700.0)])), []),
+    ("failed writes are reported, not promised: one per connection pinned at the cut",
+     arms(tuned=pl.arm_summary([trial(750.0, 650.0, failed=2)] * 3)), []),
+    ("ProxySQL's defaults are reported, not promised", arms(defaults=pl.arm_summary([trial(3900.0, 700.0)])), []),
+    ("the role's settings sent a committed write again",
+     arms(tuned=pl.arm_summary([dict(trial(750.0, 650.0, failed=1), applied_twice=1)])),
+     ["tuned: ProxySQL sent 1 writes again after they had committed"]),
+    ("retrying writes is an arm to compare, not the role's promise",
+     arms(retry=pl.arm_summary([dict(trial(750.0, 650.0, failed=1), applied_twice=1)])), []),
 ])
 def test_broken_promises(case, summaries, broken):
     assert pl.broken_promises(summaries) == broken, case
