@@ -23,6 +23,7 @@ def test_parse_writes_reads_what_the_writer_prints():
 
 
 LOST_CONNECTION = "OperationalError: (2013, 'Lost connection to MySQL server during query')"
+DUPLICATE = "IntegrityError: (1062, \"Duplicate entry 'pxw-retry-2-1796542294-web2-167' for key 'run'\")"
 
 
 @pytest.mark.parametrize("case, writes, nodes, expected", [
@@ -58,9 +59,6 @@ def test_writer_trial(case, writes, nodes, expected):
     assert {k: result[k] for k in expected} == expected, case
 
 
-DUPLICATE = "IntegrityError: (1062, \"Duplicate entry 'pxw-retry-2-1796542294-web2-167' for key 'run'\")"
-
-
 def test_failed_writes_are_counted_by_error_and_a_second_copy_is_named():
     result = pl.writer_trial({"web1": [write(1, 100.1, 100.2, False, LOST_CONNECTION)] * 2
                               + [write(2, 100.3, 100.9, False, DUPLICATE)]}, {}, CUT, "db2")
@@ -68,9 +66,12 @@ def test_failed_writes_are_counted_by_error_and_a_second_copy_is_named():
     assert result["applied_twice"] == 1
 
 
-def trial(resume, stall, failed=0, lost=0):
+def trial(resume, stall, failed=0, lost=0, twice=0):
+    errors = {LOST_CONNECTION: failed - twice} if failed > twice else {}
+    if twice:
+        errors[DUPLICATE[:100]] = twice
     return {"writes_resume_ms": resume, "galera_stall_ms": stall, "failed": failed, "lost": lost,
-            "acknowledged": 100}
+            "acknowledged": 100, "failed_errors": errors}
 
 
 @pytest.mark.parametrize("resume, stall, added", [(725.2, 659.9, 65.3), (None, 600.0, None), (700.0, None, None)])
@@ -106,10 +107,10 @@ def arms(**kw):
      arms(tuned=pl.arm_summary([trial(750.0, 650.0, failed=2)] * 3)), []),
     ("ProxySQL's defaults are reported, not promised", arms(defaults=pl.arm_summary([trial(3900.0, 700.0)])), []),
     ("the role's settings sent a committed write again",
-     arms(tuned=pl.arm_summary([dict(trial(750.0, 650.0, failed=1), applied_twice=1)])),
+     arms(tuned=pl.arm_summary([trial(750.0, 650.0, failed=1, twice=1)])),
      ["tuned: ProxySQL sent 1 writes again after they had committed"]),
     ("retrying writes is an arm to compare, not the role's promise",
-     arms(retry=pl.arm_summary([dict(trial(750.0, 650.0, failed=1), applied_twice=1)])), []),
+     arms(retry=pl.arm_summary([trial(750.0, 650.0, failed=1, twice=1)])), []),
 ])
 def test_broken_promises(case, summaries, broken):
     assert pl.broken_promises(summaries) == broken, case
