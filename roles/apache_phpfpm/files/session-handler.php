@@ -92,7 +92,7 @@ final class HastackDatabaseSessionHandler implements SessionHandlerInterface, Se
 
     // Starts the session's transaction and locks its row. Returns the data of a live
     // session, null when there is none (or it expired), false on a database error.
-    private function lock(string $id): string|null|false
+    private function lock(string $id, bool $first = true): string|null|false
     {
         if ($this->link === null || !$this->link->begin_transaction()) {
             return false;
@@ -101,10 +101,13 @@ final class HastackDatabaseSessionHandler implements SessionHandlerInterface, Se
         $this->lockedData = null;
         $sql = "SELECT data, expires FROM `{$this->table}` WHERE id = ? FOR UPDATE";
         $stmt = $this->execute($this->link, $sql, [$id]);
-        if ($stmt !== false && $this->tableCreated) {
-            // creating the table committed implicitly: begin again, lock again
+        if ($stmt === false && $this->tableCreated && $first) {
+            // the first session: the table is there now, on a connection of its own; this
+            // one may have been closed with the error (ProxySQL does), so begin afresh
             $this->tableCreated = false;
-            return $this->lock($id);
+            $this->link->close();
+            $this->link = $this->connect();
+            return $this->lock($id, false);
         }
         if ($stmt === false) {
             return false;
@@ -155,29 +158,42 @@ final class HastackDatabaseSessionHandler implements SessionHandlerInterface, Se
         return $link;
     }
 
+    // A missing table is created (createTable) and the statement fails; lock() then starts
+    // again. The error can come from the prepare or, through ProxySQL (which answers a
+    // prepare it has seen before from its own cache, without asking a server), only from
+    // the execute, after which ProxySQL closes the connection.
     private function execute(mysqli $link, string $sql, array $params): mysqli_stmt|false
     {
         $stmt = $link->prepare($sql);
-        if ($stmt === false && $link->errno === self::NO_SUCH_TABLE && $this->createTable($link)) {
-            $stmt = $link->prepare($sql);
+        if ($stmt !== false && $stmt->execute($params)) {
+            return $stmt;
         }
-        if ($stmt === false || !$stmt->execute($params)) {
-            error_log('hastack sessions: ' . ($stmt === false ? $link->error : $stmt->error));
-            return false;
+        $errno = $stmt === false ? $link->errno : $stmt->errno;
+        error_log('hastack sessions: ' . ($stmt === false ? $link->error : $stmt->error));
+        if ($errno === self::NO_SUCH_TABLE) {
+            $this->createTable();
         }
-        return $stmt;
+        return false;
     }
 
     // The first session ever creates the table (the user needs CREATE on the database,
-    // or create the table beforehand with the statement in the role's README).
-    private function createTable(mysqli $link): bool
+    // or create the table beforehand with the statement in the role's README), on a
+    // connection of its own: DDL would commit the caller's transaction.
+    private function createTable(): void
     {
+        $link = $this->connect();
+        if ($link === null) {
+            return;
+        }
         $this->tableCreated = (bool) $link->query(
             "CREATE TABLE IF NOT EXISTS `{$this->table}` ("
             . 'id VARCHAR(128) NOT NULL PRIMARY KEY, data MEDIUMBLOB NOT NULL, '
             . 'expires INT UNSIGNED NOT NULL, KEY expires (expires)) ENGINE=InnoDB'
         );
-        return $this->tableCreated;
+        if (!$this->tableCreated) {
+            error_log('hastack sessions: cannot create ' . $this->table . ': ' . $link->error);
+        }
+        $link->close();
     }
 
     private static function expiry(): int
