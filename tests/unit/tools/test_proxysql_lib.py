@@ -18,8 +18,8 @@ def write(n, sent, done=None, ok=True, error=""):
 
 def test_parse_writes_reads_what_the_writer_prints():
     printed = json.dumps([[1, 99.0, 99.01, True, ""], [2, 99.5, 100.7, False, "OperationalError: (2013, 'Lost')"]])
-    assert pl.parse_writes(printed) == [write(1, 99.0, 99.01), write(2, 99.5, 100.7, False,
-                                                                        "OperationalError: (2013, 'Lost')")]
+    lost = write(2, 99.5, 100.7, False, "OperationalError: (2013, 'Lost')")
+    assert pl.parse_writes(printed) == [write(1, 99.0, 99.01), lost]
 
 
 LOST_CONNECTION = "OperationalError: (2013, 'Lost connection to MySQL server during query')"

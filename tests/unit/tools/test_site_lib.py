@@ -401,9 +401,9 @@ def routed(server="db3", kind="database", before=None, fault=None, after=None):
     ("writes stayed on db2 after db3 came back",
      routed(after=(["db1"], ["db2"])), ORDER, ["db3 kill: writes after went to ['db2'], not only to db3"]),
     ("writes went to db1, not to the next writer in the order",
-     routed(fault=(["db2"], ["db1"])), ORDER, ["db3 kill: writes during the fault went to ['db1'], not only to db2",
-                                              "db3 kill: reads during the fault went to ['db2'], outside the readers "
-                                              "['db1']"]),
+     routed(fault=(["db2"], ["db1"])), ORDER,
+     ["db3 kill: writes during the fault went to ['db1'], not only to db2",
+      "db3 kill: reads during the fault went to ['db2'], outside the readers ['db1']"]),
     ("a reader's cut leaves the writer alone and reads on the other reader",
      routed("db2", fault=(["db1"], ["db3"])), ORDER, []),
     ("a read served by the writer while a reader is down",
