@@ -13,7 +13,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastack.web.plugins.module_utils import (
-    cluster, galera, haproxy, host, proxysql, secrets, site, sysctl, vrrp, web)
+    cluster, galera, haproxy, host, proxysql, role_vars, secrets, site, sysctl, vrrp, web)
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -132,10 +132,15 @@ def proxysql_problems(members, hostvars, settings):
     return proxysql.problems(list(members), hostvars, settings)
 
 
+def boolean_choice(value, choices):
+    return role_vars.boolean_choice(value, list(choices or []))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "apache_event_mpm": apache_event_mpm,
+            "boolean_choice": boolean_choice,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
             "galera_account_problems": galera_account_problems,
