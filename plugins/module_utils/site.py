@@ -9,18 +9,31 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.hastack.web.plugins.module_utils.cluster import parse_address
 from ansible_collections.hastack.web.plugins.module_utils.haproxy import DEFAULT_ADDRESS_VAR, backend_servers
+from ansible_collections.hastack.web.plugins.module_utils.proxysql import native_password_hash
 
 GROUPS = ("balancers", "webservers", "databases")
 # The haproxy role's default: one backend of the web servers at their private address.
 DEFAULT_BACKENDS = [{"name": "web", "group": "webservers", "address_var": DEFAULT_ADDRESS_VAR}]
 
 
-def _names(entries):
-    return set(str(entry.get("name")) for entry in entries or [] if isinstance(entry, dict))
+def _entries(hostvars, host, name, what):
+    """A host's list variable as a list of dicts, or a problem that says what it must be:
+    the roles' own argument checks run after these, and a cross-group message built on a
+    value of the wrong type would name the wrong cause."""
+    value = hostvars[host].get(name)
+    if value is None or value == "":
+        return [], None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(entry, dict) for entry in value):
+        shown = type(value).__name__ if not isinstance(value, (list, tuple)) else "a list with other entries"
+        return [], "%s: %s must be a list of %s (docs/inventory.md), not %s" % (host, name, what, shown)
+    return list(value), None
 
 
 def group_problems(groups):
+    """The groups balancers, webservers and databases exist, hold hosts, and share none:
+    each host has one job in the cluster."""
     missing = [name for name in GROUPS if not groups.get(name)]
     if missing:
         return ["the inventory needs hosts in the groups balancers, webservers and databases (docs/inventory.md); "
@@ -36,11 +49,72 @@ def group_problems(groups):
     return problems
 
 
+def balancer_problems(groups, hostvars):
+    """Two balancers at least, and the VIP they share given as a plain address."""
+    balancers = groups["balancers"]
+    problems = []
+    if len(balancers) < 2:
+        problems.append("%s is the only balancer: keepalived has no peer to move the VIP to, so losing it takes the "
+                        "site down; add a second host to balancers (docs/inventory.md: 2 or more)" % balancers[0])
+    vips = {}
+    for balancer in balancers:
+        variables = hostvars[balancer]
+        if variables.get("haproxy_bind_address") and variables.get("keepalived_instances"):
+            continue  # both roles are told their addresses directly
+        vip = variables.get("hastack_public_vip")
+        if vip is None or str(vip).strip() == "":
+            problems.append("%s: hastack_public_vip is not set: set it (group_vars/all) to the address clients use, "
+                            "which keepalived moves and HAProxy binds" % balancer)
+        elif "/" in str(vip):
+            problems.append("%s: hastack_public_vip=%s carries a prefix length: give the address alone (%s); "
+                            "keepalived takes the prefix from the balancer's subnet" % (balancer, vip, str(vip).split("/", maxsplit=1)[0]))
+        elif parse_address(str(vip)) is None:
+            problems.append("%s: hastack_public_vip=%s is not an IP address: give the address clients use" % (balancer, vip))
+        else:
+            vips.setdefault(str(vip).strip(), []).append(balancer)
+    if len(vips) > 1:
+        problems.append("the balancers disagree on hastack_public_vip (%s): they share one VIP, so set it once for the "
+                        "group" % "; ".join("%s: %s" % (", ".join(hosts), vip) for vip, hosts in sorted(vips.items())))
+    return problems
+
+
+def database_count_problems(groups, hostvars):
+    """Three votes at least (nodes, plus garbd when galera_arbitrator_host names one): with
+    fewer, losing one database node loses quorum or the data's only copy."""
+    databases = groups["databases"]
+    arbitrators = set(str(hostvars[db].get("galera_arbitrator_host") or "") for db in databases) - {""}
+    votes = len(databases) + len(arbitrators)
+    if votes >= 3:
+        return []
+    return ["%d database node%s%s: the cluster cannot lose one and keep serving; give databases 3 or more nodes "
+            "(an odd number, docs/inventory.md), or 2 and galera_arbitrator_host"
+            % (len(databases), "" if len(databases) == 1 else "s",
+               " and an arbitrator" if arbitrators else "")]
+
+
+def web_address_problems(groups, hostvars):
+    """Every web server has hastack_private_address, which HAProxy's default backend uses; checked
+    before the pools, which would otherwise blame the pool for a missing address."""
+    problems = []
+    for web in groups["webservers"]:
+        value = hostvars[web].get(DEFAULT_ADDRESS_VAR)
+        if value is None or str(value).strip() == "":
+            problems.append("%s has no %s: set it to the web server's private address, which HAProxy sends requests "
+                            "to" % (web, DEFAULT_ADDRESS_VAR))
+        elif parse_address(str(value)) is None:
+            problems.append("%s: %s=%s is not an IP address" % (web, DEFAULT_ADDRESS_VAR, value))
+    return problems
+
+
 def pool_problems(groups, hostvars):
     """Every web server is in a backend of every balancer's HAProxy."""
     problems = []
     for balancer in groups["balancers"]:
-        backends = hostvars[balancer].get("haproxy_backends") or DEFAULT_BACKENDS
+        backends, problem = _entries(hostvars, balancer, "haproxy_backends", "backends ({name, group} or {name, servers})")
+        if problem:
+            problems.append(problem)
+            continue
+        backends = backends or DEFAULT_BACKENDS
         served = set()
         for backend in backends:
             try:
@@ -56,20 +130,50 @@ def pool_problems(groups, hostvars):
     return problems
 
 
+def _password_forms(user):
+    """The mysql_native_password hash of a user entry, whichever form the inventory gives."""
+    if not isinstance(user, dict):
+        return None
+    if user.get("password_hash"):
+        return str(user["password_hash"]).strip().upper()
+    if user.get("password") is not None:
+        return native_password_hash(str(user["password"]))
+    return None
+
+
 def database_user_problems(groups, hostvars):
-    """The users ProxySQL accepts exist on Galera, and the monitor passwords agree."""
+    """The users ProxySQL accepts exist on Galera with the same password (compared as
+    mysql_native_password hashes, so a password on one side and a password_hash on the other
+    still compare), and the monitor passwords agree. Messages never contain a secret."""
     problems = []
     db_vars = [hostvars[db] for db in groups["databases"]]
-    accounts = set()
-    for variables in db_vars:
-        accounts |= _names(variables.get("galera_users"))
+    accounts = {}
+    for db in groups["databases"]:
+        users, problem = _entries(hostvars, db, "galera_users", "users ({name, password or password_hash, priv})")
+        if problem:
+            problems.append(problem)
+        for user in users:
+            if user.get("name") is not None:
+                accounts.setdefault(str(user["name"]), set()).add(_password_forms(user))
+    if problems:
+        return problems  # the ProxySQL users cannot be compared with accounts that cannot be read
     monitor = set(str(v.get("galera_monitor_password")) for v in db_vars if v.get("galera_monitor_password"))
     for web in groups["webservers"]:
         variables = hostvars[web]
-        missing = sorted(_names(variables.get("proxysql_mysql_users")) - accounts)
+        users, problem = _entries(hostvars, web, "proxysql_mysql_users", "users ({name, password or password_hash})")
+        if problem:
+            problems.append(problem)
+            continue
+        missing = sorted(set(str(user.get("name")) for user in users) - set(accounts))
         if missing:
             problems.append("%s: ProxySQL users %s have no account on the databases: add them to galera_users, with "
                             "the same password" % (web, ", ".join(missing)))
+        wrong = sorted(str(user.get("name")) for user in users if str(user.get("name")) in accounts
+                       and _password_forms(user) is not None and _password_forms(user) not in accounts[str(user["name"])])
+        if wrong:
+            problems.append("%s: the password of ProxySQL user%s %s in proxysql_mysql_users is not the one galera_users "
+                            "gives, so every login through ProxySQL would be refused: use the same secret (or its "
+                            "password_hash) on both sides" % (web, "s" if len(wrong) > 1 else "", ", ".join(wrong)))
         password = variables.get("proxysql_monitor_password")
         if password and monitor and str(password) not in monitor:
             problems.append("%s: proxysql_monitor_password is not the databases' galera_monitor_password, so ProxySQL's "
@@ -82,4 +186,6 @@ def site_problems(groups, hostvars):
     problems = group_problems(groups)
     if problems and "missing or empty" in problems[0]:
         return problems
-    return problems + pool_problems(groups, hostvars) + database_user_problems(groups, hostvars)
+    problems += balancer_problems(groups, hostvars) + database_count_problems(groups, hostvars)
+    addresses = web_address_problems(groups, hostvars)
+    return problems + (addresses or pool_problems(groups, hostvars)) + database_user_problems(groups, hostvars)
