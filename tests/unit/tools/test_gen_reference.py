@@ -40,3 +40,21 @@ def test_suboptions_are_listed_under_their_parent():
     rows = gen_reference.option_rows({"nics": {"type": "list", "elements": "dict", "description": "cards",
                                                "options": {"bridge": {"required": True, "description": "br"}}}})
     assert rows == ["| `nics` | list of dict |  | cards |", "| `nics[].bridge` | str; required |  | br |"]
+
+
+def test_the_preflight_rules_list_every_check_in_the_order_it_runs():
+    table = gen_reference.preflight_rules().splitlines()[2:]
+    import yaml
+    checks = 0
+    for role in ("common", "haproxy", "keepalived", "galera", "proxysql", "apache_phpfpm", "rsync_sync"):
+        tasks = yaml.safe_load((ROOT / "roles" / role / "tasks" / "preflight.yml").read_text())
+        checks += sum(1 for task in tasks if any(module in task for module in gen_reference.CHECK_MODULES))
+    assert len(table) == checks + len(gen_reference.site_rules())
+    sources = [row.split(" | ")[2] for row in table]
+    assert sources[0] == "common" and sources.index("site") < sources.index("haproxy")  # addresses first
+    assert any("hastack_public_vip" in row for row in table if " site " in row)
+
+
+def test_the_rules_in_docs_inventory_are_the_generated_ones():
+    current = gen_reference.INVENTORY.read_text()
+    assert gen_reference.inventory_doc(current) == current, "run tools/gen-reference"
