@@ -19,7 +19,7 @@ SCENARIOS    ?= galera apache_phpfpm keepalived haproxy rsync_sync proxysql comm
 MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
 
-.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check preflight-check sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -102,6 +102,11 @@ site-check: deploy
 	    --converge-collections $(GALAXY_DIR)/collections --out $(BUILD_DIR)/site-check || rc=$$?; \
 	    cat $(BUILD_DIR)/site-check/report.md || true; exit $$rc
 
+# The preflight against broken copies of the lab's inventory (tests/lab): site.yml --check must
+# stop in the preflight, naming the host, the variable and the fix, and change no file on the lab.
+preflight-check: deploy
+	$(BIN)/python -m pytest -q tests/lab
+
 # ProxySQL, short, as CI runs it after site-check: one writer power cut with the role's
 # settings (Galera's own stall measured beside it), and ProxySQL killed on web1 under the
 # demo's stream. It exits 1 on a broken promise. Report: build/proxysql-check/. A lab without
@@ -130,7 +135,7 @@ sync-benchmark: deploy
 # ---------------------------------------------------------------- tests
 
 test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
-      proxysql-check failover-check
+      preflight-check proxysql-check failover-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint

@@ -1,11 +1,15 @@
 """playbooks/preflight.yml (the first plays of site.yml): the whole cluster's checks run
 before any host changes. Fake hosts on a local connection (this machine's facts), check
-mode: nothing on this machine can change."""
+mode: nothing on this machine can change. The broken inventories run the whole site.yml,
+and the run must stop inside the preflight plays."""
+
+import re
 
 import pytest
 from playbook import ROOT, run_playbook
 
 PLAYBOOK = "- ansible.builtin.import_playbook: %s/playbooks/preflight.yml\n" % ROOT
+SITE = "- ansible.builtin.import_playbook: %s/site.yml\n" % ROOT
 # The balancers' public addresses must be on one of this machine's interfaces for the VRRP
 # plan (it reads the host's facts); eth0's here, whatever it is, found by the test.
 USERS = [{"name": "app", "password": "preflight-app-Lq82mXv4"}]
@@ -44,9 +48,27 @@ def inventory(**changes):
     return groups, variables
 
 
-def run(tmp_path, **changes):
+def run(tmp_path, playbook=PLAYBOOK, group_vars=None, **changes):
+    """`group_vars` ({group: YAML text}) is written as the user would write it, unquoted
+    words and all, beside the inventory."""
     groups, variables = inventory(**changes)
-    return run_playbook(tmp_path, PLAYBOOK, groups, variables, ["--check"])
+    for group, text in (group_vars or {}).items():
+        (tmp_path / "group_vars").mkdir(exist_ok=True)
+        (tmp_path / "group_vars" / ("%s.yml" % group)).write_text(text)
+    return run_playbook(tmp_path, playbook, groups, variables, ["--check"])
+
+
+def assert_stopped_in_preflight(rc, out, *expected):
+    """The run failed, no play but the preflight's started, nothing reported a change, and the
+    message holds each expected part (whitespace-normalised)."""
+    assert rc != 0, out[-3000:]
+    plays = re.findall(r"^PLAY \[(.*?)\]", out, re.M)
+    started = [play for play in plays if play.startswith("Preflight - ")]
+    assert started and plays[plays.index(started[0]):] == started, plays  # no play after the preflight's
+    assert not re.search(r"^changed: ", out, re.M) and "changed=0" in out, out[-3000:]
+    flat = " ".join(out.split())
+    for part in expected:
+        assert part in flat, (part, out[-3000:])
 
 
 def test_a_consistent_cluster_passes_every_check(tmp_path):
@@ -64,13 +86,75 @@ def test_a_consistent_cluster_passes_every_check(tmp_path):
      "ProxySQL users report have no account on the databases"),
     ({"databases": {}}, "missing or empty: databases"),
     ({"hastack_public_vip": "10.255.255.235"}, "VIP 10.255.255.235 is outside"),            # keepalived's check
-    ({"databases": {"db1": {"hastack_private_address": "172.22.77.21"},
-                    "db2": {"hastack_private_address": "172.22.77.22"}}}, "an even count loses quorum"),  # galera's
+    ({"databases": {"db%d" % n: {"hastack_private_address": "172.22.77.2%d" % n} for n in (1, 2, 3, 4)}},
+     "an even count loses quorum"),                                                        # galera's
     ({"proxysql_admin_password": "admin"}, "proxysql_admin_password"),                       # proxysql's
     ({"apache_phpfpm_session_store": "database"}, "apache_phpfpm_session_store=database needs"),  # apache_phpfpm's
 ])
 def test_any_inconsistency_stops_the_run_before_any_role_starts(tmp_path, changes, expected):
-    rc, out = run(tmp_path, **changes)
-    assert rc != 0, out[-3000:]
-    assert expected in " ".join(out.split()), out[-3000:]
-    assert "changed=" not in out or "changed=0" in out
+    rc, out = run(tmp_path, SITE, **changes)
+    assert_stopped_in_preflight(rc, out, expected)
+
+
+# Each class of mistake of issue 23, through the whole site.yml: the run stops in the preflight,
+# naming the host, the variable and the fix.
+@pytest.mark.parametrize("changes, expected", [
+    # an allowed-values check of a role that runs late (proxysql), before the first role starts
+    ({"proxysql_install_source": "ftp"},
+     ["web1: hastack.web.proxysql cannot use the inventory's values",
+      "value of proxysql_install_source must be one of: repository, deb, got: ftp",
+      "see the role's README for what proxysql_install_source takes"]),
+    ({"galera_users": [dict(USERS[0], priv="app.*:ALL")], "galera_package_source": "ubuntu"},
+     ["db1: hastack.web.galera cannot use the inventory's values", "galera_package_source must be one of"]),
+    ({"rsync_sync_delay": "soon"}, ["web1: hastack.web.rsync_sync cannot use the inventory's values",
+                                    "rsync_sync_delay"]),
+    # documented rules that were not checked
+    ({"balancers": {"lb1": {"hastack_private_address": "172.22.77.14", "hastack_public_address": local_address()}}},
+     ["lb1 is the only balancer", "add a second host to balancers"]),
+    ({"proxysql_mysql_users": [{"name": "app", "password": "preflight-other-Pw71cVb3"}]},
+     ["web1: the password of ProxySQL user app in proxysql_mysql_users is not the one galera_users gives",
+      "use the same secret (or its password_hash) on both sides"]),
+    ({"databases": {"db1": {"hastack_private_address": "172.22.77.21"}}},
+     ["1 database node: the cluster cannot lose one", "give databases 3 or more nodes"]),
+    # the cause, not a consequence
+    ({"webservers": {"web1": {}, "web2": {"hastack_private_address": "172.22.77.17"}}},
+     ["web1 has no hastack_private_address: set it"]),
+    ({"hastack_public_vip": None}, ["lb1: hastack_public_vip is not set"]),
+    ({"hastack_public_vip": "192.0.2.235/24"}, ["hastack_public_vip=192.0.2.235/24 carries a prefix length",
+                                                "give the address alone (192.0.2.235)"]),
+])
+def test_each_class_of_mistake_stops_site_yml_in_the_preflight(tmp_path, changes, expected):
+    rc, out = run(tmp_path, SITE, **changes)
+    assert_stopped_in_preflight(rc, out, *expected)
+    if "webservers" in changes:
+        assert "in no HAProxy backend" not in out  # the consequence is not reported as the cause
+
+
+def test_a_yaml_boolean_for_a_numeric_choice_is_refused(tmp_path):
+    rc, out = run(tmp_path, SITE, group_vars={"databases": "galera_innodb_flush_log_at_trx_commit: yes\n"})
+    assert_stopped_in_preflight(rc, out, "db1: hastack.web.galera cannot use the inventory's values",
+                                "galera_innodb_flush_log_at_trx_commit is the boolean true",
+                                "it must be one of: 0, 1, 2. Write one of these values instead")
+
+
+@pytest.mark.parametrize("text", ["keepalived_preempt: off\n", "keepalived_preempt: 'off'\n"])
+def test_off_quoted_or_not_passes(tmp_path, text):
+    rc, out = run(tmp_path, group_vars={"balancers": text})
+    assert rc == 0, out[-3000:]
+
+
+def test_a_misspelt_variable_is_warned_about_with_the_closest_name(tmp_path):
+    rc, out = run(tmp_path, group_vars={"balancers": "keepalived_advert_intt: 0.1\n"})
+    assert rc == 0, out[-3000:]
+    flat = " ".join(out.split())
+    for host in ("lb1", "lb2"):
+        assert ("[WARNING]: %s: keepalived_advert_intt is set in the inventory, but hastack.web.keepalived has no such "
+                "variable and ignores it: did you mean keepalived_advert_int?" % host) in flat, out[-3000:]
+    assert flat.count("keepalived_advert_intt is set") == 2  # the balancers only: keepalived runs nowhere else
+
+
+def test_the_warning_can_be_silenced(tmp_path):
+    rc, out = run(tmp_path, group_vars={"all": "keepalived_advert_intt: 0.1\n"
+                                               "hastack_preflight_ignore_variables: [keepalived_advert_*]\n"})
+    assert rc == 0, out[-3000:]
+    assert "keepalived_advert_intt" not in out
