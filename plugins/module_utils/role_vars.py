@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import difflib
 import fnmatch
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
@@ -44,6 +45,43 @@ def _boolean_problem(name, value, choices):
             "of: %s. Write one of these values instead" % (name, str(value).lower(), ", ".join(map(str, choices))))
 
 
+def plain(value):
+    """The value with plain Python types (Ansible 2.19 hands over tagged subclasses of str,
+    dict and list, whose class names would otherwise show up in messages)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return dict((plain(key), plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+_SHAPES = {"list": ((list, tuple), "a YAML list ([a, b], or one item per line under it)"),
+           "dict": ((dict,), "a YAML mapping (key: value lines under it)")}
+
+
+def _type_problem(name, value, kind):
+    """A top-level value of the wrong shape, said plainly. Ansible's own check would turn a
+    string into a list (split at commas) or a dict (key=value) for its validation only: the
+    role would still get the string, and iterate over its characters."""
+    shown = "a secret" if "password" in name else repr(value)
+    if kind in _SHAPES and value is not None and not isinstance(value, _SHAPES[kind][0]):
+        return "%s must be %s, not %s" % (name, _SHAPES[kind][1], shown)
+    if kind in ("int", "float") and not isinstance(value, bool) and value is not None:
+        try:
+            (int if kind == "int" else float)(value)
+        except (TypeError, ValueError):
+            return "%s must be %s, not %s" % (name, "a whole number" if kind == "int" else "a number", shown)
+    return None
+
+
 def _variable_of(message, names):
     """The top-level variable an argument-spec error message is about (the longest name in it)."""
     found = [name for name in names if name in message]
@@ -58,10 +96,11 @@ def spec_problems(options, values, undefined=None):
     for name, reason in sorted((undefined or {}).items()):
         problems.append("%s cannot be worked out: %s. Set what it needs in the inventory, or set %s itself"
                         % (name, reason, name))
-    checked = dict((name, value) for name, value in values.items() if name in options)
+    checked = dict((name, plain(value)) for name, value in values.items() if name in options)
     named = set()
     for name, value in sorted(checked.items()):
-        problem = _boolean_problem(name, value, options[name].get("choices"))
+        problem = (_boolean_problem(name, value, options[name].get("choices"))
+                   or _type_problem(name, value, options[name].get("type", "str")))
         if problem:
             problems.append(problem)
             named.add(name)
@@ -69,14 +108,34 @@ def spec_problems(options, values, undefined=None):
     # spec's copies of them are documentation, and may be templates themselves.
     spec = dict((name, dict((key, value) for key, value in option.items() if key != "default"))
                 for name, option in options.items())
-    result = ArgumentSpecValidator(spec).validate(checked, validate_role_argument_spec=True)
+    # The variables explained above are left out of Ansible's check, which would only say
+    # the same again, less plainly.
+    rest = dict((name, value) for name, value in checked.items() if name not in named)
+    spec = dict((name, option) for name, option in spec.items() if name not in named)
+    result = ArgumentSpecValidator(spec).validate(rest, validate_role_argument_spec=True)
     for message in result.error_messages:
-        name = _variable_of(message, options)
-        if name in named:
-            continue
-        where = (": see the role's README for what %s takes" % name) if name else ""
-        problems.append("%s%s" % (message, where))
+        problems.extend(_explained(message, _variable_of(message, options)))
     return problems
+
+
+def _explained(message, name):
+    """Ansible's validation message, with what to do about it."""
+    required = _REQUIRED.match(message)
+    if required and required.group(2):
+        return ["every entry of %s needs %s" % (required.group(2), " and ".join(required.group(1).split(", ")))]
+    if required:
+        return ["%s is required and has no default: set it in the inventory%s" % (
+            missing, " (a secret: from a vault)" if "password" in missing else "")
+            for missing in required.group(1).split(", ")]
+    unsupported = _UNSUPPORTED.match(message)
+    if unsupported:
+        return ["%s has an entry with the key %s, which it does not take (it takes: %s)" % unsupported.groups()]
+    message = re.sub(r"<class '(?:[\w.]+\.)?_?(?:AnsibleTagged)?(\w+)'>", r"\1", message)
+    return ["%s%s" % (message, (": see the role's README for what %s takes" % name) if name else "")]
+
+
+_REQUIRED = re.compile(r"^missing required arguments: ([\w, ]+?)(?: found in ([\w -> ]+))?$")
+_UNSUPPORTED = re.compile(r"^(\w+)\.(\w+)\. Supported parameters include: (.*)\.$")
 
 
 def unknown_variables(prefix, known, names, ignore=()):

@@ -26,7 +26,8 @@ def _entries(hostvars, host, name, what):
     if value is None or value == "":
         return [], None
     if not isinstance(value, (list, tuple)) or not all(isinstance(entry, dict) for entry in value):
-        shown = type(value).__name__ if not isinstance(value, (list, tuple)) else "a list with other entries"
+        shown = ("a string" if isinstance(value, str) else "a mapping" if isinstance(value, dict)
+                 else "a list with other entries" if isinstance(value, (list, tuple)) else "a %s" % type(value).__name__)
         return [], "%s: %s must be a list of %s (docs/inventory.md), not %s" % (host, name, what, shown)
     return list(value), None
 
@@ -168,7 +169,8 @@ def database_user_problems(groups, hostvars):
         if missing:
             problems.append("%s: ProxySQL users %s have no account on the databases: add them to galera_users, with "
                             "the same password" % (web, ", ".join(missing)))
-        wrong = sorted(str(user.get("name")) for user in users if str(user.get("name")) in accounts
+        # A side without a password at all is the galera or proxysql role's own check to name.
+        wrong = sorted(str(user.get("name")) for user in users if accounts.get(str(user.get("name")), {None}) != {None}
                        and _password_forms(user) is not None and _password_forms(user) not in accounts[str(user["name"])])
         if wrong:
             problems.append("%s: the password of ProxySQL user%s %s in proxysql_mysql_users is not the one galera_users "

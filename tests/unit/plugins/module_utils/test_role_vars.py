@@ -48,11 +48,33 @@ KEEPALIVED = spec("keepalived")
      ["keepalived_vrrp_version is the boolean true (YAML reads an unquoted yes/no/on/off/true/false as one), but it "
       "must be one of: 2, 3. Write one of these values instead"]),
     ({"keepalived_advert_int": "fast"},
-     ["argument 'keepalived_advert_int' is of type str and we were unable to convert to float: <class 'str'> cannot "
-      "be converted to a float: see the role's README for what keepalived_advert_int takes"]),
+     ["keepalived_advert_int must be a number, not 'fast'"]),
+    ({"keepalived_advert_int": "0.5"}, []),   # a quoted number is a number
+    # Ansible would split a string at commas for its check, and the role would iterate its characters
+    ({"keepalived_instances": "VI_1"}, ["keepalived_instances must be a YAML list ([a, b], or one item per line under "
+                                        "it), not 'VI_1'"]),
+    ({"keepalived_preempt_delay": "soon"}, ["keepalived_preempt_delay must be a whole number, not 'soon'"]),
 ])
 def test_spec_problems_name_the_variable_the_value_and_the_allowed_values(values, expected):
     assert role_vars.spec_problems(KEEPALIVED, values) == expected
+
+
+@pytest.mark.parametrize("options, values, expected", [
+    ({"haproxy_stats_password": {"type": "str", "required": True}, "haproxy_x": {"type": "str", "required": True}},
+     {}, ["haproxy_stats_password is required and has no default: set it in the inventory (a secret: from a vault)",
+          "haproxy_x is required and has no default: set it in the inventory"]),
+    ({"haproxy_backends": {"type": "list", "elements": "dict", "options": {"name": {"type": "str"}}}},
+     {"haproxy_backends": [{"name": "web", "sevrers": []}]},
+     ["haproxy_backends has an entry with the key sevrers, which it does not take (it takes: name)"]),
+    ({"haproxy_backends": {"type": "list", "elements": "dict", "options": {"port": {"type": "int", "required": True}}}},
+     {"haproxy_backends": [{"port": 80}, {}]}, ["every entry of haproxy_backends needs port"]),
+    ({"common_x": {"type": "dict"}, "common_y_password": {"type": "list"}},
+     {"common_x": "a=b", "common_y_password": "s3cret"},
+     ["common_x must be a YAML mapping (key: value lines under it), not 'a=b'",
+      "common_y_password must be a YAML list ([a, b], or one item per line under it), not a secret"]),
+])
+def test_required_and_unknown_keys_say_what_to_do(options, values, expected):
+    assert role_vars.spec_problems(options, values) == expected
 
 
 def test_a_value_that_cannot_be_worked_out_is_named_with_its_cause():

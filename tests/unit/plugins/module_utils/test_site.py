@@ -98,14 +98,16 @@ ONLY_WEB1 = [{"name": "web", "servers": [{"name": "web1", "address": "172.22.77.
      []),
     # a list variable of the wrong type is named as such, not as missing users or backends
     (GROUPS, dict((db, {"galera_users": "app:secret"}) for db in GROUPS["databases"]),
-     ["%s: galera_users must be a list of users ({name, password or password_hash, priv}) (docs/inventory.md), not str"
+     ["%s: galera_users must be a list of users ({name, password or password_hash, priv}) (docs/inventory.md), not a string"
       % db for db in GROUPS["databases"]]),
+    # a Galera user without a password is the galera role's to name, not a mismatch
+    (GROUPS, dict((db, {"galera_users": [{"name": "app", "priv": "app.*:ALL"}]}) for db in GROUPS["databases"]), []),
     (GROUPS, {"web1": {"proxysql_mysql_users": ["app"]}},
      ["web1: proxysql_mysql_users must be a list of users ({name, password or password_hash}) (docs/inventory.md), "
       "not a list with other entries"]),
     (GROUPS, {"lb1": {"haproxy_backends": {"name": "web"}}},
      ["lb1: haproxy_backends must be a list of backends ({name, group} or {name, servers}) (docs/inventory.md), not "
-      "dict"]),
+      "a mapping"]),
     # a web server without its address: that is the message, not "in no backend" for every web server
     (GROUPS, {"web1": {"hastack_private_address": None}},
      ["web1 has no hastack_private_address: set it to the web server's private address, which HAProxy sends "
