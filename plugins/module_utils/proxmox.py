@@ -14,7 +14,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.hastack.web.plugins.module_utils.proxmox_vm import classify_error, task_failed
+from ansible_collections.hastack.web.plugins.module_utils.proxmox_vm import classify_error, parameter_errors, task_failed
 
 PROXMOXER_IMPORT_ERROR = None
 try:
@@ -112,6 +112,9 @@ class ProxmoxClient(object):
             except ResourceException as exc:
                 message = "%s %s" % (getattr(exc, "status_message", ""), getattr(exc, "content", "") or "")
                 message = message.strip() or str(exc)
+                reasons = parameter_errors(getattr(exc, "errors", None))
+                if reasons:  # a 400 says what is wrong with each parameter: keep it
+                    message = "%s (%s)" % (message, reasons)
                 status = getattr(exc, "status_code", None)
                 kind = classify_error(status, message)
                 if kind == "lock" and attempt + 1 < attempts:

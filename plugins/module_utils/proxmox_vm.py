@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 try:  # Python 3
@@ -273,7 +274,7 @@ def masked(config):
         if key == "cipassword" and value is not None:
             shown[key] = "********"
         elif key == "sshkeys":
-            shown[key] = unquote(str(value))
+            shown[key] = unquote(str(value)) if value is not None else None
         else:
             shown[key] = value
     return shown
@@ -322,6 +323,123 @@ def free_vmid(used, start=100, skip=()):
     while vmid in taken:
         vmid += 1
     return vmid
+
+
+# ---------------------------------------------------------------- input
+
+NODE_RE = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$")
+
+
+def _address(text, version, prefix):
+    """Whether `text` is an IPv`version` address, with a prefix length when `prefix`."""
+    text = str(text)
+    if prefix != ("/" in text):
+        return False
+    try:
+        parsed = ipaddress.ip_interface(text) if prefix else ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return parsed.version == version
+
+
+def input_problems(params):
+    """Everything about the options that can be checked without Proxmox, checked before the
+    first API write (a VM half made from bad input is worse than no VM). Messages name the
+    option and what it takes."""
+    problems = []
+    minimum = {"memory": 16, "cores": 1, "sockets": 1, "vmid": 100, "vmid_start": 100}
+    for key, low in sorted(minimum.items()):
+        if params.get(key) is not None and int(params[key]) < low:
+            problems.append("%s=%s: it must be %d or more%s" % (
+                key, params[key], low, " (MiB)" if key == "memory" else ""))
+    for key in ("node",) + tuple("nodes[%d]" % i for i in range(len(params.get("nodes") or []))):
+        value = params.get("node") if key == "node" else params["nodes"][int(key[6:-1])]
+        if value is not None and not NODE_RE.match(str(value)):
+            problems.append("%s=%r is not a node name (letters, digits and inner hyphens)" % (key, value))
+    if params.get("disk_size") is not None:
+        try:
+            if size_bytes(params["disk_size"]) < 1024 ** 3:
+                problems.append("disk_size=%s: a VM disk of less than 1G is surely a mistake; use G (20G)"
+                                % params["disk_size"])
+        except ProxmoxVmError as exc:
+            problems.append("disk_size: %s" % exc)
+    if params.get("disk") and not re.match(r"^(scsi|virtio|sata|ide)\d+$", str(params["disk"])):
+        problems.append("disk=%r is not a disk slot (scsi0, virtio0, sata0, ide0...)" % params["disk"])
+    for index, nic in enumerate(params.get("nics") or []):
+        label = "nics[%d]" % index
+        if nic.get("model") and nic["model"] not in NIC_MODELS:
+            problems.append("%s: model %r is not one of %s" % (label, nic["model"], ", ".join(NIC_MODELS)))
+        if nic.get("tag") is not None and not 1 <= int(nic["tag"]) <= 4094:
+            problems.append("%s: tag %s is not a VLAN id (1-4094)" % (label, nic["tag"]))
+        if nic.get("mtu") is not None and not 576 <= int(nic["mtu"]) <= 65520:
+            problems.append("%s: mtu %s is outside 576-65520" % (label, nic["mtu"]))
+        if nic.get("macaddr") and not MAC_RE.match(str(nic["macaddr"])):
+            problems.append("%s: macaddr %r is not a MAC address (aa:bb:cc:dd:ee:ff)" % (label, nic["macaddr"]))
+    ipconfig = params.get("ipconfig") or []
+    if params.get("nics") and len(ipconfig) > len(params["nics"]):
+        problems.append("ipconfig has %d entries for %d nics: one per card, in the same order"
+                        % (len(ipconfig), len(params["nics"])))
+    for index, spec in enumerate(ipconfig):
+        label = "ipconfig[%d]" % index
+        if not any(spec.get(key) for key in ("ip", "ip6")):
+            problems.append("%s needs ip (an address with its prefix length, or dhcp) or ip6" % label)
+        if spec.get("ip") and spec["ip"] != "dhcp" and not _address(spec["ip"], 4, True):
+            problems.append("%s: ip %r must be an IPv4 address with its prefix length (172.22.77.14/24) or dhcp"
+                            % (label, spec["ip"]))
+        if spec.get("gw") and not _address(spec["gw"], 4, False):
+            problems.append("%s: gw %r is not an IPv4 address" % (label, spec["gw"]))
+        if spec.get("gw") and spec.get("ip") == "dhcp":
+            problems.append("%s: gw is given with ip=dhcp, where DHCP gives the gateway" % label)
+        if spec.get("gw") and _address(spec["gw"], 4, False) and spec.get("ip") and _address(spec["ip"], 4, True) \
+                and ipaddress.ip_address(spec["gw"]) not in ipaddress.ip_interface(spec["ip"]).network:
+            problems.append("%s: gw %s is outside %s's network %s" % (
+                label, spec["gw"], spec["ip"], ipaddress.ip_interface(spec["ip"]).network))
+        if spec.get("ip6") and spec["ip6"] not in ("dhcp", "auto") and not _address(spec["ip6"], 6, True):
+            problems.append("%s: ip6 %r must be an IPv6 address with its prefix length, dhcp or auto"
+                            % (label, spec["ip6"]))
+        if spec.get("gw6") and not _address(spec["gw6"], 6, False):
+            problems.append("%s: gw6 %r is not an IPv6 address" % (label, spec["gw6"]))
+    return problems
+
+
+def node_problem(nodes, name):
+    """Why the node `name` cannot take a VM, from /cluster/resources type=node rows; None if it can."""
+    known = dict((node.get("node"), node) for node in nodes)
+    if name not in known:
+        return "node %s is not a node of this cluster (it has %s)" % (name, ", ".join(sorted(known)) or "none")
+    if known[name].get("status") != "online":
+        return "node %s is %s: bring it back, or choose another node" % (name, known[name].get("status") or "unknown")
+    return None
+
+
+def disk_size_of(config, disk):
+    """The size of `disk` in a config, in bytes; None when the disk or its size is not there."""
+    for key, item in parse_props(config.get(disk, ""))[1:]:
+        if key == "size":
+            return size_bytes(item)
+    return None
+
+
+def new_vm_view(base, params):
+    """The VM a create would make, for check mode's diff: `base` (the template's effective
+    config, or {} from scratch) with every change the task would write. Returns (the managed
+    keys as they would be, the keys that would be written)."""
+    changes = config_changes(base, params)
+    view = dict((key, base.get(key)) for key in desired_config(params))
+    view.update(changes)
+    for index in range(len(params.get("nics") or [])):
+        key = "net%d" % index
+        view[key] = changes.get(key, base.get(key))
+    if params.get("disk_size") is not None:
+        view["size"] = size_text(size_bytes(params["disk_size"]))
+    return view, sorted(changes)
+
+
+def parameter_errors(errors):
+    """Proxmox's per-parameter reasons of a 400 (proxmoxer's `errors`) as one line."""
+    if isinstance(errors, dict):
+        return "; ".join("%s: %s" % (key, str(errors[key]).strip()) for key in sorted(errors))
+    return str(errors).strip() if errors else ""
 
 
 # ---------------------------------------------------------------- errors

@@ -28,6 +28,11 @@ description:
     says whether the task reboots the VM to apply them.
   - Tasks (clone, start, shutdown, delete) are waited for against their own deadline; a task that ends
     in error fails the module at once with the end of its log.
+  - Everything that can be checked without Proxmox (sizes, counts, addresses with their prefix, gateways,
+    VLAN tags, node names) is checked before the first API call, and the target node and the template's disk
+    before anything is created. What only Proxmox can check comes back with its reason per parameter.
+  - A VM this task created but could not finish (a setting Proxmox refused, a failed migration) is removed
+    again, so the next run starts clean; the message says so, or says why it could not be removed.
 options:
   name:
     description:
@@ -56,18 +61,32 @@ options:
     default: present
   node:
     description:
-      - Node to create the VM on. Without it, a clone goes to the template's node, unless
-        O(keep_apart_from) asks for placement. An existing VM is never moved.
+      - Node the VM belongs on. Without it, a clone goes to the template's node, unless
+        O(keep_apart_from) asks for placement.
+      - Checked before anything is created - a node that is not in the cluster or is not online fails
+        the task at once, naming it. An existing VM on another node is moved there (see O(move)).
     type: str
   keep_apart_from:
     description:
       - Names of VMs that must not share a node with this one (the paper's one VM per physical host).
         Without O(node), a new VM goes to the least-loaded online node holding none of them (memory
         share first, then CPU). When no node qualifies, the task fails, naming each node and why.
-      - Existing VMs are not moved; RV(placement_conflict) lists those on the same node.
+      - An existing VM that shares a node with one of them is moved to a node that qualifies (see
+        O(move)); when none does, the task fails naming each node and why.
     type: list
     elements: str
     default: []
+  move:
+    description:
+      - What to do with an existing VM on the wrong node - not on O(node), or beside a VM of
+        O(keep_apart_from). This is also how a run finishes a move that failed before.
+      - C(true) - migrate it there, offline when it is stopped, online (with its local disks) when it runs.
+      - C(false) - leave it, and report the conflict in RV(placement_conflict) (C(playbooks/provision.yml)
+        then fails, unless told otherwise).
+      - A new VM that has to be cloned beside its template (storage not shared) and then migrated is always
+        moved; when that migration fails, the new VM is removed again and the task fails with the reason.
+    type: bool
+    default: true
   nodes:
     description: Nodes placement may choose from; all online nodes when not set.
     type: list
@@ -258,7 +277,10 @@ attributes:
     details: Reads the cluster and reports what would change; makes no API write.
   diff_mode:
     support: full
-    details: The managed config keys, disk size and power state before and after; passwords masked.
+    details:
+      - The managed config keys, disk size, node and power state before and after; passwords masked.
+      - For a VM that does not exist yet, before is C(state=absent) and after the whole VM the task makes
+        (CPU, memory, disk size, NICs, cloud-init, tags), in check mode too; RV(changes) lists its keys.
   idempotent:
     description: Whether a second run with the same options changes nothing.
     support: full
@@ -271,8 +293,9 @@ attributes:
     support: full
     membership: [hastack.web.proxmox]
 notes:
-  - Proxmox VE 8 and 9. Tested against fakepve, a fake of the PVE 9 API; where the fake differs from
-    Proxmox (it applies nothing on a disk resize or a migration) the tests say so.
+  - Proxmox VE 8 and 9. Tested against fakepve, a fake of the PVE 9 API, extended in the project's tests
+    where it differs from Proxmox (a migration moves the VM, a resize grows the disk, a clone to another
+    node from local storage is refused).
   - Registering the VM as an HA resource is not done by this module yet.
 seealso:
   - name: Proxmox VE API viewer
@@ -373,7 +396,9 @@ reboot_required:
   elements: str
   sample: [memory]
 placement_conflict:
-  description: VMs of O(keep_apart_from) on the same node as this existing VM.
+  description:
+    - With O(move=false), the VMs of O(keep_apart_from) on the same node as this existing VM (or its node, when
+      it is not on O(node)); empty when the placement is right. Also returned by a failed move.
   returned: always
   type: list
   elements: str
@@ -389,8 +414,9 @@ from ansible_collections.hastack.web.plugins.module_utils.proxmox import (
     PROXMOX_AUTH_MUTUALLY_EXCLUSIVE, PROXMOX_AUTH_REQUIRED_ONE_OF, PROXMOX_AUTH_REQUIRED_TOGETHER,
     ProxmoxClient, ProxmoxFailure, proxmox_auth_argument_spec)
 from ansible_collections.hastack.web.plugins.module_utils.proxmox_vm import (
-    ProxmoxVmError, choose_node, config_changes, disk_resize, effective_config, free_vmid, has_cloudinit_drive, masked,
-    parse_props, pending_keys, size_bytes)
+    ProxmoxVmError, choose_node, config_changes, disk_resize, disk_size_of, effective_config, free_vmid,
+    has_cloudinit_drive, input_problems, masked, new_vm_view, node_problem, parse_props, pending_keys, size_bytes,
+    size_text)
 
 # What a VM made from scratch gets unless the options say otherwise.
 CREATE_DEFAULTS = {"ostype": "l26", "scsihw": "virtio-scsi-single"}
@@ -406,6 +432,7 @@ def argument_spec():
         name=dict(type="str"), vmid=dict(type="int"), vmid_start=dict(type="int", default=100),
         state=dict(type="str", default="present", choices=["present", "started", "stopped", "restarted", "absent"]),
         node=dict(type="str"), keep_apart_from=dict(type="list", elements="str", default=[]),
+        move=dict(type="bool", default=True),
         nodes=dict(type="list", elements="str"),
         template=dict(type="str"), full_clone=dict(type="bool", default=True), storage=dict(type="str"),
         pool=dict(type="str"),
@@ -442,6 +469,7 @@ class VmTask(object):
                            created=False, changes=[], resized=None, reboot_required=[], placement_conflict=[])
         self.before = {}
         self.after = {}
+        self.unfinished = None  # (node, vmid) of a VM this task created and has not finished yet
 
     # ------------------------------------------------------------ reading
 
@@ -490,13 +518,11 @@ class VmTask(object):
             if vm is None:  # check mode: nothing to read back
                 return self.finish()
         else:
-            self.result["placement_conflict"] = sorted(
-                r["name"] for r in resources
-                if r.get("node") == vm["node"] and r.get("name") in params["keep_apart_from"]
-                and r.get("vmid") != vm["vmid"] and r.get("type") == "qemu")
+            self.place_existing(vm, resources)
         node, vmid = vm["node"], int(vm["vmid"])
         self.result.update(vmid=vmid, node=node, name=vm.get("name") or params["name"])
         self.configure(node, vmid)
+        self.unfinished = None  # created and configured: from here on, a failure leaves a whole VM
         self.set_power(node, vmid)
         return self.finish()
 
@@ -506,7 +532,26 @@ class VmTask(object):
         return self.result
 
     def fail(self, msg, **extra):
+        if self.unfinished is not None:
+            msg += " " + self.remove_unfinished()
         self.module.fail_json(msg=msg, **dict(self.result, **extra))
+
+    def remove_unfinished(self):
+        """A VM this task created but could not finish is removed again, so that the next run
+        starts clean instead of adopting a half-made VM; the message says which happened."""
+        node, vmid = self.unfinished
+        self.unfinished = None
+        try:
+            self.client.run_task("DELETE", ["nodes", node, "qemu", vmid], node, self.params["start_timeout"],
+                                 "removing the unfinished VM %d" % vmid, purge=1,
+                                 **{"destroy-unreferenced-disks": 1})
+        except ProxmoxFailure as failure:
+            return ("VM %d, which this task created on %s, is left unfinished because removing it failed too (%s): "
+                    "remove it (qm destroy %d --purge), or fix the cause and run again to finish it." % (
+                        vmid, node, failure, vmid))
+        self.result.update(created=False, status="absent")
+        return "VM %d, which this task had created on %s, was removed again, so nothing is left half made." % (
+            vmid, node)
 
     # ------------------------------------------------------------ create
 
@@ -518,14 +563,20 @@ class VmTask(object):
         if template is None and not (params["storage"] and params["disk_size"]):
             self.fail("%s does not exist; to create it, give template (to clone) or storage and disk_size "
                       "(to make it from scratch)" % params["name"])
+        base = self.template_config(template) if template is not None else {}
         node = self.place(resources, template)
         used = [int(r["vmid"]) for r in resources if r.get("vmid") is not None]
         vmid = params["vmid"] if params["vmid"] is not None else free_vmid(used, params["vmid_start"])
+        try:
+            view, written = new_vm_view(base, params)
+        except ProxmoxVmError as exc:
+            self.fail(str(exc))
         self.result.update(changed=True, created=True, vmid=vmid, node=node, name=params["name"])
         self.before = {"state": "absent"}
-        self.after = {"state": "present", "node": node, "vmid": vmid}
+        self.after = dict(masked(view), state="present", node=node, vmid=vmid)
         if self.check:
             self.result["status"] = "running" if params["state"] in ("started", "restarted") else "stopped"
+            self.result["changes"] = written
             self.after["status"] = self.result["status"]
             return None
         skip = set()
@@ -548,7 +599,27 @@ class VmTask(object):
                 self.result["vmid"] = self.after["vmid"] = vmid
         else:
             self.fail("no free vmid after %d tries: other tasks keep taking them" % (1 + params["lock_retries"]))
+        if self.unfinished[0] != node:  # cloned beside the template: move it where it belongs
+            self.finish_move(self.unfinished[0], vmid, node)
+            self.unfinished = (node, vmid)
         return {"node": node, "vmid": vmid, "name": params["name"]}
+
+    def template_config(self, template):
+        """The template's config, read before anything is made: the disk must be there and not
+        larger than disk_size asks, or the clone would be made only to fail."""
+        params = self.params
+        config = self.client.call("GET", ["nodes", template["node"], "qemu", template["vmid"], "config"])
+        if params["disk_size"] is not None:
+            have = disk_size_of(config, params["disk"])
+            if params["disk"] not in config:
+                self.fail("template %s has no disk %s: set disk to the disk disk_size is for (it has %s)" % (
+                    params["template"], params["disk"], ", ".join(sorted(
+                        key for key in config if key[:4] in ("scsi", "sata") or key.startswith(("virtio", "ide"))))
+                    or "none"))
+            if have is not None and size_bytes(params["disk_size"]) < have:
+                self.fail("disk_size=%s is smaller than the template's %s of %s: Proxmox cannot shrink a disk. "
+                          "Use %s or more." % (params["disk_size"], params["disk"], size_text(have), size_text(have)))
+        return dict((key, value) for key, value in config.items() if key not in ("digest", "template"))
 
     def find_template(self, resources):
         wanted = self.params["template"]
@@ -561,15 +632,25 @@ class VmTask(object):
                 len(found), wanted, ", ".join(str(r["vmid"]) for r in found)))
         return found[0]
 
+    def nodes(self):
+        return self.client.call("GET", ["cluster", "resources"], type="node")
+
     def place(self, resources, template):
         params = self.params
         if params["node"]:
+            problem = node_problem(self.nodes(), params["node"])
+            if problem:
+                self.fail("%s cannot be created on %s: %s" % (params["name"], params["node"], problem))
+            beside = sorted(r["name"] for r in resources if r.get("node") == params["node"] and r.get("type") == "qemu"
+                            and r.get("name") in params["keep_apart_from"] and r.get("name") != params["name"])
+            if beside:
+                self.fail("%s is pinned to node %s, which holds %s: keep_apart_from and node disagree; change one" % (
+                    params["name"], params["node"], ", ".join(beside)))
             return params["node"]
         if not params["keep_apart_from"] and template is not None:
             return template["node"]
-        nodes = self.client.call("GET", ["cluster", "resources"], type="node")
         try:
-            return choose_node(nodes, [r for r in resources if r.get("type") == "qemu"], params["name"],
+            return choose_node(self.nodes(), [r for r in resources if r.get("type") == "qemu"], params["name"],
                                params["keep_apart_from"], params["nodes"])
         except ProxmoxVmError as exc:
             self.fail(str(exc))
@@ -598,19 +679,14 @@ class VmTask(object):
             data["pool"] = params["pool"]
         if params["storage"] and params["full_clone"]:
             data["storage"] = params["storage"]
-        migrate = False
         if node != source_node:
             storages = {params["storage"]} if data.get("storage") else self.template_storages(template)
             if all(self.shared(storage) for storage in storages):
                 data["target"] = node
-            else:
-                migrate = True  # clone beside the template, then move it
+            # else: cloned beside the template, then moved (create() calls finish_move)
         self.client.run_task("POST", ["nodes", source_node, "qemu", template["vmid"], "clone"], source_node,
                              params["clone_timeout"], "cloning %s to VM %d" % (template.get("name"), vmid), **data)
-        if migrate:
-            self.client.run_task("POST", ["nodes", source_node, "qemu", vmid, "migrate"], source_node,
-                                 params["clone_timeout"], "migrating VM %d to %s" % (vmid, node),
-                                 target=node, online=0)
+        self.unfinished = (node if data.get("target") else source_node, vmid)
 
     def create_scratch(self, node, vmid):
         params = self.params
@@ -626,6 +702,58 @@ class VmTask(object):
         # the rest (CPU, memory, NICs, cloud-init...) is applied by configure(), as on a clone
         self.client.run_task("POST", ["nodes", node, "qemu"], node, params["start_timeout"],
                              "creating VM %d" % vmid, **data)
+        self.unfinished = (node, vmid)
+
+    # ------------------------------------------------------------ placement of an existing VM
+
+    def place_existing(self, vm, resources):
+        """An existing VM on the wrong node - not the node asked, or beside a VM it must be kept
+        apart from - is moved there (move=true), or the conflict is reported (move=false)."""
+        params = self.params
+        conflict = sorted(r["name"] for r in resources
+                          if r.get("node") == vm["node"] and r.get("name") in params["keep_apart_from"]
+                          and r.get("vmid") != vm["vmid"] and r.get("type") == "qemu")
+        target = None
+        if params["node"] and vm["node"] != params["node"]:
+            target = params["node"]
+            problem = node_problem(self.nodes(), target)
+            if problem:
+                self.fail("%s is on %s, not on node %s as asked, and cannot be moved there: %s" % (
+                    vm.get("name"), vm["node"], target, problem))
+        elif conflict and not params["node"]:
+            try:
+                target = choose_node(self.nodes(), [r for r in resources if r.get("type") == "qemu"
+                                                    and r.get("vmid") != vm["vmid"]],
+                                     vm.get("name"), params["keep_apart_from"], params["nodes"])
+            except ProxmoxVmError as exc:
+                self.fail("%s shares %s with %s, which keep_apart_from forbids, and no node can take it: %s" % (
+                    vm.get("name"), vm["node"], ", ".join(conflict), exc), placement_conflict=conflict)
+        elif conflict:
+            self.fail("%s is pinned to node %s, which also holds %s: keep_apart_from and node disagree; change one" % (
+                vm.get("name"), vm["node"], ", ".join(conflict)), placement_conflict=conflict)
+        if target is None:
+            return
+        if not params["move"]:
+            self.result["placement_conflict"] = conflict or [vm["node"]]
+            return
+        self.result["changed"] = True
+        self.before["node"], self.after["node"] = vm["node"], target
+        if not self.check:
+            self.finish_move(vm["node"], int(vm["vmid"]), target, running=vm.get("status") == "running")
+        vm["node"] = target
+
+    def finish_move(self, source, vmid, target, running=False):
+        """Migrate a VM: offline when stopped; when running, online, with its local disks."""
+        data = dict(target=target, online=1 if running else 0)
+        if running:
+            data["with-local-disks"] = 1
+        try:
+            self.client.run_task("POST", ["nodes", source, "qemu", vmid, "migrate"], source,
+                                 self.params["clone_timeout"], "moving VM %d from %s to %s" % (vmid, source, target),
+                                 **data)
+        except ProxmoxFailure as failure:
+            self.fail("VM %d is on %s, not on %s where it belongs, because the migration failed: %s" % (
+                vmid, source, target, failure), placement_conflict=[source])
 
     # ------------------------------------------------------------ configure
 
@@ -667,6 +795,8 @@ class VmTask(object):
             self.result["reboot_required"] = pending_keys(pending)
 
     def record_diff(self, current, changes, resize):
+        if self.result["created"]:
+            return  # before is "absent" and after the whole new VM (create() recorded both)
         keys = set(changes)
         before = dict((key, current.get(key)) for key in keys)
         after = dict(before, **changes)
@@ -685,7 +815,9 @@ class VmTask(object):
         status = "stopped" if self.result["created"] and self.check else self.power(node, vmid)
         pending = self.result["reboot_required"]
         want = {"started": "running", "restarted": "running", "stopped": "stopped"}.get(state, status)
-        self.before["status"], self.after["status"] = status, want
+        if not self.result["created"]:
+            self.before["status"] = status
+        self.after["status"] = want
         if status == want and state != "restarted" and not (pending and status == "running"
                                                             and params["apply_pending"] == "reboot"):
             self.result["status"] = status
@@ -806,6 +938,9 @@ def main():
         required_one_of=PROXMOX_AUTH_REQUIRED_ONE_OF,
         required_together=PROXMOX_AUTH_REQUIRED_TOGETHER,
     )
+    problems = input_problems(module.params) if module.params["state"] != "absent" else []
+    if problems:
+        module.fail_json(msg="nothing was done, because: %s" % "; ".join(problems))
     client = ProxmoxClient(module)
     try:
         result = VmTask(module, client).run()

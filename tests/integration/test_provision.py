@@ -63,10 +63,8 @@ def test_the_papers_cluster_is_provisioned_once_on_seven_nodes(pve, fakepve_cafi
     assert "bridge=vmbr1" in vms["web2"].config["net1"]
     assert TOKEN not in out
 
-    # fakepve accepts a resize and changes nothing; Proxmox records the disk's new size
     for name, vm in vms.items():
-        size = SIZES[name.rstrip("0123456789")][2]
-        vm.config["scsi0"] = vm.config["scsi0"].replace("size=10G", "size=" + size)
+        assert "size=%s" % SIZES[name.rstrip("0123456789")][2] in vm.config["scsi0"], name  # grown
     since = len(pve.requests)
     rc, out = provision(pve, fakepve_cafile)
     assert rc == 0, out[-4000:]
@@ -85,3 +83,21 @@ def test_an_inventory_without_a_template_is_refused_before_any_call(pve, fakepve
     rc, out = provision(pve, fakepve_cafile, "-e", "proxmox_template=''")
     assert rc != 0 and "set proxmox_api_host, proxmox_api_user" in " ".join(out.split())
     assert pve.requests == []
+
+
+def test_two_servers_on_one_node_stop_the_run_unless_allowed(pve, fakepve_cafile):
+    """lb1 and lb2 share pve2 (a move that failed once, or an HA relocation)."""
+    for vmid, name in ((301, "lb1"), (302, "lb2")):
+        pve.add_vm(vmid, name, node="pve2", status="running", config={
+            "scsi0": "local-lvm:vm-%d-disk-0,size=20G" % vmid, "ide2": "local-lvm:vm-%d-cloudinit,media=cdrom" % vmid,
+            "net0": "virtio=BC:24:11:00:03:%02d,bridge=vmbr0" % (vmid - 300), "agent": "1"})
+    limit = ["--limit", "lb1,lb2"]
+    rc, out = provision(pve, fakepve_cafile, "-e", "proxmox_move=false", *limit)
+    flat = " ".join(out.split())
+    assert rc != 0 and "is on pve2, beside" in flat and "losing that node would take both down" in flat, out[-3000:]
+    rc, out = provision(pve, fakepve_cafile, "-e", "proxmox_move=false", "-e", "proxmox_allow_shared_node=true",
+                        *limit)
+    assert rc == 0, out[-3000:]
+    rc, out = provision(pve, fakepve_cafile, *limit)  # the default: the module moves one of them
+    assert rc == 0, out[-3000:]
+    assert pve.vm(301).node != pve.vm(302).node

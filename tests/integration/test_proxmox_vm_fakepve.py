@@ -2,10 +2,10 @@
 by its pytest plugin: the real module, real HTTPS, real tasks, locks and injected failures.
 
 fakepve records every request, so "writes nothing" is checked by counting the requests that
-are not GETs. Where fakepve differs from Proxmox, the test says so where it matters:
-- a disk resize and a migration are accepted and change nothing (Proxmox updates the disk's
-  size= and the VM's node), so tests that need the result set it as Proxmox would;
-- GET config returns current values; the module reads /pending, which both agree on.
+are not GETs. fakepve 0.5.0 accepts a migration and a resize and changes nothing; the fixture in
+conftest.py makes both do what Proxmox does, and refuses a clone to another node from local
+storage, as Proxmox does. GET config returns current values; the module reads /pending, which
+both agree on.
 """
 
 import json
@@ -82,12 +82,6 @@ LB1 = dict(name="lb1", template="debian-12-cloud", cores=4, memory=4096, disk_si
            ciuser="debian", sshkeys=[KEY], nameserver="172.22.77.1", tags=["hastack", "Balancer"], onboot=True)
 
 
-def as_proxmox_resizes(pve, vmid, size="20G"):
-    """fakepve accepts a resize and changes nothing; Proxmox records the new size on the disk."""
-    vm = pve.vm(vmid)
-    vm.config["scsi0"] = vm.config["scsi0"].replace("size=10G", "size=" + size)
-
-
 # ---------------------------------------------------------------- lifecycle
 
 def test_a_clone_gets_every_setting_in_the_same_run(run, pve):
@@ -111,7 +105,6 @@ def test_a_clone_gets_every_setting_in_the_same_run(run, pve):
 
 def test_a_second_run_writes_nothing(run, pve):
     run(state="started", **LB1)
-    as_proxmox_resizes(pve, 100)
     since = len(pve.requests)
     result, failed = run(state="started", **LB1)
     assert not failed and not result["changed"], result
@@ -121,7 +114,6 @@ def test_a_second_run_writes_nothing(run, pve):
 
 def test_an_existing_vm_is_found_by_name_and_never_gets_a_new_id(run, pve):
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     result, failed = run(**dict(LB1, memory=8192))
     assert not failed and result["vmid"] == 100 and result["changes"] == ["memory"]
     assert [vm.vmid for vm in pve.vms if vm.name == "lb1"] == [100]
@@ -133,7 +125,6 @@ def test_check_mode_writes_nothing_and_says_what_it_would_do(run, pve):
     assert result["diff"]["before"] == {"state": "absent"} and result["diff"]["after"]["status"] == "running"
     assert writes(pve) == [] and pve.vm(100) is None
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     since = len(pve.requests)
     result, failed = run(check=True, **dict(LB1, cores=8))
     assert not failed and result["changed"] and result["changes"] == ["cores"]
@@ -142,7 +133,6 @@ def test_check_mode_writes_nothing_and_says_what_it_would_do(run, pve):
 
 def test_diff_shows_the_keys_that_change_and_masks_the_password(run, pve):
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     result, failed = run(diff=True, **dict(LB1, memory=8192, cipassword="never-shown-Kq81", disk_size="32G"))
     assert not failed
     assert result["diff"]["before"]["memory"] == "4096" and result["diff"]["after"]["memory"] == "8192"
@@ -153,7 +143,6 @@ def test_diff_shows_the_keys_that_change_and_masks_the_password(run, pve):
 
 def test_changes_a_running_vm_cannot_take_wait_for_a_restart_or_apply_with_one(run, pve):
     run(state="started", **LB1)
-    as_proxmox_resizes(pve, 100)
     result = run(state="started", **dict(LB1, cores=8))[0]
     assert result["reboot_required"] == ["cores"] and pve.vm(100).config["cores"] == "4"
     # asked again: already pending, so nothing is written again
@@ -191,7 +180,6 @@ def test_two_vms_with_the_name_are_refused(run, pve):
 
 def test_a_disk_never_shrinks(run, pve):
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     result, failed = run(**dict(LB1, disk_size="10G"))
     assert failed and "disk_size=10G is smaller than scsi0's 20G: Proxmox cannot shrink a disk" in result["msg"]
 
@@ -228,20 +216,14 @@ def test_a_keep_apart_group_lands_on_distinct_online_nodes(run, pve):
     assert sorted(vm.node for vm in pve.vms if vm.name.startswith("db")) == ["pve1", "pve2", "pve3"]
 
 
-def test_without_shared_storage_the_clone_is_made_beside_the_template_and_migrated(run, pve, monkeypatch):
-    real = proxmox_vm.VmTask.clone
-
-    def clone_and_move(self, template, node, vmid):
-        real(self, template, node, vmid)
-        pve.vm(vmid).node = node  # fakepve accepts the migration and moves nothing; Proxmox moves the VM
-
-    monkeypatch.setattr(proxmox_vm.VmTask, "clone", clone_and_move)
+def test_without_shared_storage_the_clone_is_made_beside_the_template_and_migrated(run, pve):
     pve.add_vm(110, "db1", node="pve1")
     result, failed = run(name="db2", template="debian-12-cloud", keep_apart_from=["db1", "db2"])
     assert not failed and result["node"] in ("pve2", "pve3"), result
     calls = writes(pve)
     assert ("POST", "/api2/json/nodes/pve1/qemu/%d/migrate" % result["vmid"]) in calls
     assert not any("target" in str(body) for method, path, body in pve.requests if path.endswith("/clone"))
+    assert pve.vm(result["vmid"]).node == result["node"]
 
 
 def test_an_id_taken_by_a_parallel_creator_is_skipped(run, pve, monkeypatch):
@@ -289,7 +271,6 @@ def test_parallel_creates_do_not_collide(pve, fakepve_cafile, tmp_path):
 
 def test_a_hard_stop_is_a_power_cut_not_a_shutdown(run, pve):
     run(state="started", **LB1)
-    as_proxmox_resizes(pve, 100)
     since = len(pve.requests)
     result, failed = run(state="stopped", stop_mode="hard", **LB1)
     assert not failed and result["status"] == "stopped" and pve.vm(100).status == "stopped"
@@ -339,7 +320,6 @@ def test_absent_stops_and_purges_and_then_has_nothing_to_do(run, pve):
 
 def test_a_locked_vm_is_retried_then_named(run, pve):
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     pve.fail("PUT", "/nodes/pve1/qemu/100/config", 500, "VM is locked (backup)", times=2)
     result, failed = run(**dict(LB1, memory=8192))
     assert not failed and str(pve.vm(100).config["memory"]) == "8192"  # third try
@@ -350,7 +330,6 @@ def test_a_locked_vm_is_retried_then_named(run, pve):
 
 def test_lost_quorum_is_named(run, pve):
     run(**LB1)
-    as_proxmox_resizes(pve, 100)
     pve.lose_quorum()
     result, failed = run(**dict(LB1, memory=8192))
     assert failed and "lost quorum" in result["msg"]
@@ -391,3 +370,146 @@ def test_the_certificate_is_verified_by_default(run, pve, monkeypatch):
     result, failed = run(ca_path=None, **LB1)
     assert failed and "cannot log in to Proxmox VE" in result["msg"]
     assert writes(pve) == []
+
+
+# ---------------------------------------------------------------- placement that must hold (issue 22)
+
+def test_a_pinned_node_that_is_offline_or_unknown_fails_before_anything_is_made(run, pve):
+    pve.set_node_offline("pve3")
+    result, failed = run(node="pve3", **LB1)
+    assert failed and result["msg"] == "lb1 cannot be created on pve3: node pve3 is offline: bring it back, or " \
+                                       "choose another node"
+    result, failed = run(node="pve9", **LB1)
+    assert failed and "node pve9 is not a node of this cluster (it has pve1, pve2, pve3)" in result["msg"]
+    assert writes(pve) == [] and [vm.name for vm in pve.vms] == ["debian-12-cloud"]
+
+
+def test_a_refused_migration_of_a_new_vm_removes_it_and_says_so(run, pve):
+    pve.fail("POST", "/nodes/pve1/qemu/100/migrate", 500, "migration refused by a hook script", times=1)
+    result, failed = run(node="pve2", **LB1)
+    assert failed, result
+    assert "VM 100 is on pve1, not on pve2 where it belongs, because the migration failed" in result["msg"]
+    assert "migration refused by a hook script" in result["msg"]
+    assert "VM 100, which this task had created on pve1, was removed again" in result["msg"]
+    assert pve.vm(100) is None and not result["created"]
+    result, failed = run(node="pve2", **LB1)  # the next run makes it whole, where it belongs
+    assert not failed and (result["vmid"], result["node"]) == (100, "pve2") and pve.vm(100).node == "pve2"
+
+
+def test_a_vm_left_on_the_wrong_node_is_moved_by_the_next_run(run, pve):
+    pve.add_vm(110, "lb1", node="pve1", status="running",
+               config={"scsi0": "local-lvm:vm-110-disk-0,size=20G", "cores": 4})
+    result, failed = run(name="lb1", node="pve2", diff=True)
+    assert not failed and result["changed"] and result["node"] == "pve2" and pve.vm(110).node == "pve2"
+    assert (result["diff"]["before"]["node"], result["diff"]["after"]["node"]) == ("pve1", "pve2")
+    body = [body for method, path, body in pve.requests if path.endswith("/qemu/110/migrate")][-1]
+    assert "online" in str(body) and "with-local-disks" in str(body)  # it runs: moved live, disks and all
+    since = len(pve.requests)
+    result, failed = run(name="lb1", node="pve2")
+    assert not failed and not result["changed"] and writes(pve, since) == []
+
+
+def test_a_vm_beside_one_it_must_be_kept_apart_from_is_moved_or_reported(run, pve):
+    pve.add_vm(110, "lb1", node="pve1")
+    pve.add_vm(111, "lb2", node="pve1")
+    result, failed = run(name="lb2", keep_apart_from=["lb1", "lb2"], move=False)
+    assert not failed and result["placement_conflict"] == ["lb1"] and pve.vm(111).node == "pve1"
+    result, failed = run(name="lb2", keep_apart_from=["lb1", "lb2"])
+    assert not failed and result["node"] in ("pve2", "pve3") and pve.vm(111).node == result["node"]
+    assert result["placement_conflict"] == []
+
+
+def test_a_move_that_no_node_can_take_fails_naming_each_node(run, pve):
+    pve.set_node_offline("pve2")
+    pve.add_vm(110, "lb1", node="pve1")
+    pve.add_vm(111, "lb2", node="pve1")
+    pve.add_vm(112, "lb3", node="pve3")
+    result, failed = run(name="lb2", keep_apart_from=["lb1", "lb2", "lb3"])
+    assert failed and "lb2 shares pve1 with lb1, which keep_apart_from forbids, and no node can take it" \
+        in result["msg"] and "pve2 is offline" in result["msg"] and "pve3 holds lb3" in result["msg"]
+    assert result["placement_conflict"] == ["lb1"] and writes(pve) == []
+
+
+def test_a_pin_that_contradicts_keep_apart_is_refused(run, pve):
+    pve.add_vm(110, "lb1", node="pve2")
+    result, failed = run(node="pve2", keep_apart_from=["lb1", "lb2"], **dict(LB1, name="lb2"))
+    assert failed and "lb2 is pinned to node pve2, which holds lb1: keep_apart_from and node disagree" in result["msg"]
+    assert writes(pve) == []
+
+
+# ---------------------------------------------------------------- bad input, before the first write (issue 22)
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"memory": -1024}, "memory=-1024: it must be 16 or more (MiB)"),
+    ({"cores": 0}, "cores=0: it must be 1 or more"),
+    ({"ipconfig": [{"ip": "172.22.76.14"}]}, "ipconfig[0]: ip '172.22.76.14' must be an IPv4 address with its prefix "
+                                             "length (172.22.77.14/24) or dhcp"),
+    ({"ipconfig": [{"ip": "172.22.76.14/24", "gw": "172.22.76.300"}]},
+     "ipconfig[0]: gw '172.22.76.300' is not an IPv4 address"),
+    ({"ipconfig": [{"ip": "172.22.76.14/24", "gw": "10.0.0.1"}]},
+     "ipconfig[0]: gw 10.0.0.1 is outside 172.22.76.14/24's network 172.22.76.0/24"),
+    ({"disk_size": "twenty"}, "disk_size: 'twenty' is not a size"),
+    ({"node": "pve_1"}, "node='pve_1' is not a node name"),
+    ({"nics": [{"bridge": "vmbr0", "tag": 5000}]}, "nics[0]: tag 5000 is not a VLAN id (1-4094)"),
+])
+def test_bad_input_fails_before_any_call(run, pve, changes, expected):
+    result, failed = run(**dict(LB1, **changes))
+    assert failed and result["msg"].startswith("nothing was done, because: ") and expected in result["msg"], result
+    assert pve.requests == []  # not even a login
+
+
+def test_a_disk_smaller_than_the_templates_fails_before_the_clone(run, pve):
+    result, failed = run(**dict(LB1, disk_size="8G"))
+    assert failed and "disk_size=8G is smaller than the template's scsi0 of 10G: Proxmox cannot shrink a disk. " \
+                      "Use 10G or more." in result["msg"]
+    assert writes(pve) == [] and pve.vm(100) is None
+    result, failed = run(**dict(LB1, disk="virtio0"))
+    assert failed and "template debian-12-cloud has no disk virtio0" in result["msg"] and writes(pve) == []
+
+
+def test_what_only_proxmox_can_check_comes_back_with_its_reason_and_the_half_made_vm_goes(run, pve):
+    result, failed = run(**dict(LB1, ostype="windows99"))
+    assert failed, result
+    assert "Parameter verification failed." in result["msg"] and "ostype: " in result["msg"], result["msg"]
+    assert "VM 100, which this task had created on pve1, was removed again" in result["msg"]
+    assert pve.vm(100) is None
+    result, failed = run(**LB1)  # fixed: the next run starts clean, with the same id
+    assert not failed and result["created"] and result["vmid"] == 100
+
+
+# ---------------------------------------------------------------- check mode shows the VM (issue 22)
+
+def test_check_diff_shows_the_vm_that_would_be_created(run, pve):
+    result, failed = run(check=True, diff=True, state="started", **LB1)
+    assert not failed and writes(pve) == []
+    after = result["diff"]["after"]
+    assert (after["cores"], after["memory"], after["size"], after["onboot"]) == ("4", "4096", "20G", "1")
+    assert after["ipconfig0"] == "ip=172.22.76.14/24,gw=172.22.76.1" and after["ipconfig1"] == "ip=172.22.77.14/24"
+    assert after["net1"].endswith("bridge=vmbr1,firewall=0,tag=77") and after["sshkeys"] == KEY + "\n"
+    assert (after["tags"], after["node"], after["status"]) == ("balancer;hastack", "pve1", "running")
+    assert result["diff"]["before"] == {"state": "absent"}
+    assert {"cores", "memory", "ipconfig0", "ipconfig1", "net1", "sshkeys", "tags", "onboot"} <= set(result["changes"])
+
+
+def test_after_a_real_create_the_diff_says_it_was_absent(run, pve):
+    result, failed = run(diff=True, **dict(LB1, sshkeys=None))
+    assert not failed and result["diff"]["before"] == {"state": "absent"}
+    assert "None" not in [value for value in result["diff"]["after"].values() if isinstance(value, str)]
+    assert result["diff"]["after"]["cores"] == "4" and result["diff"]["after"]["node"] == "pve1"
+
+
+# ---------------------------------------------------------------- the fake does what Proxmox does
+
+def test_the_fake_moves_resizes_and_refuses_a_cross_node_clone_from_local_storage(run, pve, fakepve_cafile):
+    from proxmoxer import ProxmoxAPI
+    from proxmoxer.core import ResourceException
+    api = ProxmoxAPI(pve.host, port=pve.port, user="root@pam", password="secret", verify_ssl=fakepve_cafile)
+    with pytest.raises(ResourceException, match="can't clone VM to node 'pve2' \\(VM uses local storage\\)"):
+        api.nodes("pve1").qemu(TEMPLATE).clone.post(newid=100, name="x", target="pve2", full=1)
+    pve.add_vm(120, "m", node="pve1", config={"scsi0": "local-lvm:vm-120-disk-0,size=10G"})
+    api.nodes("pve1").qemu(120).resize.put(disk="scsi0", size="+2G")
+    assert "size=12G" in pve.vm(120).config["scsi0"]
+    with pytest.raises(ResourceException, match="shrinking disks is not supported"):
+        api.nodes("pve1").qemu(120).resize.put(disk="scsi0", size="4G")
+    api.nodes("pve1").qemu(120).migrate.post(target="pve3")
+    assert pve.vm(120).node == "pve3"

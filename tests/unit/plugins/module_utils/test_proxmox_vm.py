@@ -219,3 +219,74 @@ def test_classify_error(status, message, kind):
 ])
 def test_task_failed(status, failed):
     assert pv.task_failed(status) == failed
+
+
+# ---------------------------------------------------------------- input, before any call
+
+@pytest.mark.parametrize("params, expected", [
+    ({"memory": 4096, "cores": 4, "disk_size": "20G", "ipconfig": [{"ip": "10.0.0.5/24", "gw": "10.0.0.1"}]}, []),
+    ({"memory": 8}, ["memory=8: it must be 16 or more (MiB)"]),
+    ({"cores": 0, "sockets": 0}, ["cores=0: it must be 1 or more", "sockets=0: it must be 1 or more"]),
+    ({"vmid": 99}, ["vmid=99: it must be 100 or more"]),
+    ({"disk_size": "20"}, ["disk_size=20: a VM disk of less than 1G is surely a mistake; use G (20G)"]),
+    ({"disk_size": "big"}, ["disk_size: 'big' is not a size: use a number with K, M, G or T (e.g. 20G)"]),
+    ({"disk": "hda"}, ["disk='hda' is not a disk slot (scsi0, virtio0, sata0, ide0...)"]),
+    ({"node": "pve 2", "nodes": ["pve1", "-x"]}, ["node='pve 2' is not a node name (letters, digits and inner hyphens)",
+                                                  "nodes[1]='-x' is not a node name (letters, digits and inner "
+                                                  "hyphens)"]),
+    ({"nics": [{"bridge": "vmbr0", "model": "virtio", "tag": 0, "mtu": 100, "macaddr": "zz"}]},
+     ["nics[0]: tag 0 is not a VLAN id (1-4094)", "nics[0]: mtu 100 is outside 576-65520",
+      "nics[0]: macaddr 'zz' is not a MAC address (aa:bb:cc:dd:ee:ff)"]),
+    ({"nics": [{"bridge": "vmbr0"}], "ipconfig": [{"ip": "dhcp"}, {"ip": "dhcp"}]},
+     ["ipconfig has 2 entries for 1 nics: one per card, in the same order"]),
+    ({"ipconfig": [{"gw": "10.0.0.1"}]}, ["ipconfig[0] needs ip (an address with its prefix length, or dhcp) or ip6"]),
+    ({"ipconfig": [{"ip": "10.0.0.5"}]},
+     ["ipconfig[0]: ip '10.0.0.5' must be an IPv4 address with its prefix length (172.22.77.14/24) or dhcp"]),
+    ({"ipconfig": [{"ip": "dhcp", "gw": "10.0.0.1"}]},
+     ["ipconfig[0]: gw is given with ip=dhcp, where DHCP gives the gateway"]),
+    ({"ipconfig": [{"ip": "10.0.0.5/24", "gw": "10.0.1.1"}]},
+     ["ipconfig[0]: gw 10.0.1.1 is outside 10.0.0.5/24's network 10.0.0.0/24"]),
+    ({"ipconfig": [{"ip": "10.0.0.5/24", "gw": "fe80::1"}]}, ["ipconfig[0]: gw 'fe80::1' is not an IPv4 address"]),
+    ({"ipconfig": [{"ip6": "2001:db8::5", "gw6": "10.0.0.1"}]},
+     ["ipconfig[0]: ip6 '2001:db8::5' must be an IPv6 address with its prefix length, dhcp or auto",
+      "ipconfig[0]: gw6 '10.0.0.1' is not an IPv6 address"]),
+    ({"ipconfig": [{"ip6": "auto"}]}, []),
+])
+def test_input_problems(params, expected):
+    assert pv.input_problems(params) == expected
+
+
+STATES = [{"node": "pve1", "status": "online"}, {"node": "pve2", "status": "offline"}, {"node": "pve3"}]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("pve1", None),
+    ("pve2", "node pve2 is offline: bring it back, or choose another node"),
+    ("pve3", "node pve3 is unknown: bring it back, or choose another node"),
+    ("pve9", "node pve9 is not a node of this cluster (it has pve1, pve2, pve3)"),
+])
+def test_node_problem(name, expected):
+    assert pv.node_problem(STATES, name) == expected
+
+
+def test_new_vm_view_is_the_template_with_every_change_the_task_writes():
+    base = {"cores": "1", "memory": "2048", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0",
+            "scsi0": "local-lvm:base-9000-disk-0,size=10G"}
+    params = {"cores": 4, "memory": 2048, "disk_size": "20G", "nics": [{"bridge": "vmbr0"}, {"bridge": "vmbr1", "tag": 77}]}
+    view, written = pv.new_vm_view(base, params)
+    assert view == {"cores": "4", "memory": "2048", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0",
+                    "net1": "virtio,bridge=vmbr1,firewall=0,tag=77", "size": "20G"}
+    assert written == ["cores", "net1"]
+
+
+@pytest.mark.parametrize("errors, text", [
+    ({"memory": "value must have a minimum value of 16\n", "cores": "type check ('integer') failed"},
+     "cores: type check ('integer') failed; memory: value must have a minimum value of 16"),
+    (None, ""), ("plain", "plain"),
+])
+def test_parameter_errors(errors, text):
+    assert pv.parameter_errors(errors) == text
+
+
+def test_masked_shows_no_none_string():
+    assert pv.masked({"sshkeys": None, "cipassword": "x"}) == {"sshkeys": None, "cipassword": "********"}
