@@ -42,7 +42,7 @@ def _disks(config):
     """(key, volume, props) of the VM's disks, CD-ROMs left out."""
     for key, value in sorted(config.items()):
         if re.fullmatch(r"(scsi|virtio|sata|ide|efidisk|tpmstate)\d+", key):
-            volume, _, rest = str(value).partition(",")
+            volume, _sep, rest = str(value).partition(",")
             if "media=cdrom" in rest or ":" not in volume:
                 continue
             yield key, volume, rest
@@ -97,7 +97,7 @@ class FaithfulPve(FakePve):
         self._check_lock(vm)
         if disk not in vm.config:
             raise param_error(disk="disk '{0}' does not exist".format(disk))
-        volume, _, rest = str(vm.config[disk]).partition(",")
+        volume, _sep, rest = str(vm.config[disk]).partition(",")
         props = dict(item.split("=", 1) for item in rest.split(",") if "=" in item)
         have = SIZE.match(props.get("size", "0"))
         have = _bytes(have.group(2), have.group(3)) if have else 0
