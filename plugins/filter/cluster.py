@@ -13,7 +13,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastack.web.plugins.module_utils import (
-    cluster, galera, haproxy, host, proxysql, role_vars, secrets, site, sysctl, vrrp, web)
+    cluster, galera, haproxy, host, proxysql, role_vars, secrets, site, sysctl, trial, vrrp, web)
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -136,6 +136,20 @@ def boolean_choice(value, choices):
     return role_vars.boolean_choice(value, list(choices or []))
 
 
+def failover_plan(faults, groups, backends, holder=None):
+    trials, problems = trial.fault_plan(list(faults or []), dict((k, list(v)) for k, v in groups.items()),
+                                        dict(backends or {}), holder)
+    return {"trials": trials, "problems": problems}
+
+
+def trial_summary(samples, cut_at, restored_at):
+    return trial.summarize(list(samples or []), float(cut_at), float(restored_at))
+
+
+def trial_promises(summary, failover_trial, promises):
+    return trial.broken_promises(failover_trial, summary, promises or {})
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -143,6 +157,7 @@ class FilterModule(object):
             "boolean_choice": boolean_choice,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,
+            "failover_plan": failover_plan,
             "galera_account_problems": galera_account_problems,
             "galera_accounts": galera_accounts,
             "galera_member_problems": galera_member_problems,
@@ -162,5 +177,7 @@ class FilterModule(object):
             "secret_problems": secret_problems,
             "site_problems": site_problems,
             "sysctl_split": sysctl_split,
+            "trial_promises": trial_promises,
+            "trial_summary": trial_summary,
             "vrrp_plan": vrrp_plan,
         }

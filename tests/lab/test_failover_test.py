@@ -1,0 +1,69 @@
+"""The failover test's isolation heals itself: the controller is killed while db1 is cut off by
+nftables, so no repair task runs; the transient timer on db1 must remove the rule after
+failover_test_isolation_heal seconds, and db1 must answer and rejoin. On the deployed lab
+(make preflight-check runs tests/lab)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+HEAL = 20
+
+
+def nft_table(container):
+    return subprocess.run(["docker", "exec", container, "nft", "list", "table", "inet", "hastack_isolate"],
+                          capture_output=True, text=True, timeout=30, check=False).returncode == 0
+
+
+def answers(address, port=3306):
+    try:
+        socket.create_connection((address, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def synced(container):
+    out = subprocess.run(["docker", "exec", container, "mariadb", "-N", "-B", "-e",
+                          "SHOW STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size')"],
+                         capture_output=True, text=True, timeout=30, check=False).stdout
+    return "Synced" in out and "\t3" in out
+
+
+def test_an_isolation_heals_itself_when_the_controller_dies(tmp_path):
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    log = (tmp_path / "play.log").open("w")
+    play = subprocess.Popen([str(BIN / "ansible-playbook"), "playbooks/failover_test.yml",
+                             "-e", "failover_test_confirm=true", "-e", "failover_test_lead=1",
+                             "-e", "failover_test_hold=90", "-e", "failover_test_tail=1",
+                             "-e", "failover_test_isolation_heal=%d" % HEAL, "-e", "failover_test_out=%s" % tmp_path,
+                             "-e", '{"failover_test_faults": [{"kind": "isolate", "host": "db1"}]}'],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not nft_table("hastack-db1"):
+            assert play.poll() is None, (tmp_path / "play.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "db1 was never isolated"
+            time.sleep(0.5)
+        isolated_at = time.monotonic()
+        assert not answers("172.22.77.21")
+    finally:
+        os.killpg(play.pid, signal.SIGKILL)  # the controller dies: no repair task will run
+        play.wait(30)
+    time.sleep(2)
+    assert nft_table("hastack-db1"), "the rule went away with the controller, not by the timer"
+    while nft_table("hastack-db1"):
+        assert time.monotonic() - isolated_at < HEAL + 15, "the isolation did not heal itself"
+        time.sleep(0.5)
+    healed = time.monotonic() - isolated_at
+    assert HEAL - 3 <= healed <= HEAL + 15, healed
+    deadline = time.monotonic() + 120
+    while not (answers("172.22.77.21") and synced("hastack-db1")):
+        assert time.monotonic() < deadline, "db1 did not rejoin after the isolation healed"
+        time.sleep(1)
