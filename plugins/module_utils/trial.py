@@ -91,7 +91,9 @@ def summarize(samples, cut_at, restored_at):
     """What the probe saw in one trial. samples: [{t (epoch s), ok}] in order; cut_at and
     restored_at: epoch seconds of the fault and of its repair. Returns counts before, during
     and after the fault, the longest run of failures in ms (from its first failure to the next
-    success, or to the last sample), and when the first failure came after the cut."""
+    success, or to the last sample), when the first failure came after the cut, and the
+    slowest request from the cut on (ms): a stall shorter than the client's timeout, such as
+    a SYN retransmitted while the VIP moves, fails nothing but shows there."""
     ordered = sorted(samples or [], key=lambda sample: sample["t"])
     phases = {"before": [0, 0], "during": [0, 0], "after": [0, 0]}
     longest, run_start, first_failure = 0.0, None, None
@@ -109,7 +111,9 @@ def summarize(samples, cut_at, restored_at):
             run_start = None
     if run_start is not None and ordered:
         longest = max(longest, ordered[-1]["t"] - run_start)
+    after_cut = [int(sample.get("ms") or 0) for sample in ordered if sample["t"] >= cut_at]
     summary = {"requests": len(ordered), "failed": sum(failed for _total, failed in phases.values()),
+               "slowest_ms": max(after_cut) if after_cut else 0,
                "longest_outage_ms": int(round(longest * 1000)),
                "first_failure_ms": None if first_failure is None else int(round((first_failure - cut_at) * 1000))}
     for phase, (total, failed) in phases.items():

@@ -28,7 +28,7 @@ def result(failed_during):
             "effect": "web1 could not reach 172.22.77.23:3306",
             "cut_at": 1005.0, "restored_at": 1012.0, "samples": samples,
             "summary": {"requests": 300, "failed": failed_during, "before_failed": 0, "during_failed": failed_during,
-                        "after_failed": 0, "longest_outage_ms": failed_during * 50,
+                        "after_failed": 0, "longest_outage_ms": failed_during * 50, "slowest_ms": 1030,
                         "first_failure_ms": 0 if failed_during else None},
             "broken": ["isolate db3 (systemd): %d requests failed, more than the 0 promised" % failed_during]
             if failed_during else []}
@@ -38,7 +38,7 @@ def result(failed_during):
 def test_the_report_holds_every_trial_and_fails_on_a_broken_promise(tmp_path, failed):
     rc, out = run_playbook(tmp_path, PLAY % json.dumps([result(failed)]), {"": {"localhost": {}}})
     report = (tmp_path / "out" / "report.md").read_text()
-    assert "| 1 | isolate | db3 | systemd | web1 could not reach 172.22.77.23:3306 | 300 | %d (0 / %d / 0) | %d ms |" % (
+    assert "| 1 | isolate | db3 | systemd | web1 could not reach 172.22.77.23:3306 | 300 | %d (0 / %d / 0) | %d ms | 1030 ms |" % (
         failed, failed, failed * 50) in report
     svg = ElementTree.parse(tmp_path / "out" / "trial-1.svg").getroot()
     ticks = list(svg.iter("{http://www.w3.org/2000/svg}line"))

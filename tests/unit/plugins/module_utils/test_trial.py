@@ -41,23 +41,23 @@ def test_fault_plan(faults, backends, holder, trials, problems):
 
 
 def samples(*oks, start=100.0, step=0.1):
-    return [{"t": start + index * step, "ok": ok} for index, ok in enumerate(oks)]
+    return [{"t": start + index * step, "ok": ok, "ms": 10 + index} for index, ok in enumerate(oks)]
 
 
 @pytest.mark.parametrize("oks, cut_at, restored_at, expected", [
     ((True,) * 10, 100.3, 100.6,
-     {"requests": 10, "failed": 0, "longest_outage_ms": 0, "first_failure_ms": None, "before_requests": 3,
+     {"requests": 10, "failed": 0, "slowest_ms": 19, "longest_outage_ms": 0, "first_failure_ms": None, "before_requests": 3,
       "before_failed": 0, "during_requests": 3, "during_failed": 0, "after_requests": 4, "after_failed": 0}),
     # three failures from 100.4 to the answer at 100.7: 300 ms without an answer, the first 100 ms after the cut
     ((True, True, True, True, False, False, False, True, True, True), 100.3, 100.65,
-     {"requests": 10, "failed": 3, "longest_outage_ms": 300, "first_failure_ms": 100, "before_requests": 3,
+     {"requests": 10, "failed": 3, "slowest_ms": 19, "longest_outage_ms": 300, "first_failure_ms": 100, "before_requests": 3,
       "before_failed": 0, "during_requests": 4, "during_failed": 3, "after_requests": 3, "after_failed": 0}),
     # failures to the end: the outage runs to the last sample
     ((True, True, False, False, False), 100.15, 100.5,
-     {"requests": 5, "failed": 3, "longest_outage_ms": 200, "first_failure_ms": 50, "before_requests": 2,
+     {"requests": 5, "failed": 3, "slowest_ms": 14, "longest_outage_ms": 200, "first_failure_ms": 50, "before_requests": 2,
       "before_failed": 0, "during_requests": 3, "during_failed": 3, "after_requests": 0, "after_failed": 0}),
     ((), 1.0, 2.0,
-     {"requests": 0, "failed": 0, "longest_outage_ms": 0, "first_failure_ms": None, "before_requests": 0,
+     {"requests": 0, "failed": 0, "slowest_ms": 0, "longest_outage_ms": 0, "first_failure_ms": None, "before_requests": 0,
       "before_failed": 0, "during_requests": 0, "during_failed": 0, "after_requests": 0, "after_failed": 0}),
 ])
 def test_summarize(oks, cut_at, restored_at, expected):
