@@ -105,7 +105,8 @@ site-check: deploy
 # The paper's failure tests through the entry point a user runs on their own cluster
 # (hastack.web.failover_test), here on the lab: by default through the systemd backend, as on
 # a cluster without hypervisor access. FAILOVER_TEST_ARGS adds -e settings, e.g.
-#   make failover-test FAILOVER_TEST_ARGS='-e failover_test_backend=lab -e {"failover_test_faults": [...]}'
+#   make failover-test FAILOVER_TEST_ARGS='-e failover_test_backend=lab -e @faults.yml'
+# with faults.yml holding, for example:  failover_test_faults: [{kind: power-cut, host: db1}]
 FAILOVER_TEST_ARGS ?=
 failover-test: deploy
 	$(BIN)/ansible-playbook playbooks/failover_test.yml -e failover_test_confirm=true \

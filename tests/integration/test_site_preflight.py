@@ -3,10 +3,9 @@ before any host changes. Fake hosts on a local connection (this machine's facts)
 mode: nothing on this machine can change. The broken inventories run the whole site.yml,
 and the run must stop inside the preflight plays."""
 
-import re
-
 import pytest
 from playbook import ROOT, run_playbook
+from preflight_outcome import assert_stopped_in_preflight
 
 PLAYBOOK = "- ansible.builtin.import_playbook: %s/playbooks/preflight.yml\n" % ROOT
 SITE = "- ansible.builtin.import_playbook: %s/site.yml\n" % ROOT
@@ -56,19 +55,6 @@ def run(tmp_path, playbook=PLAYBOOK, group_vars=None, **changes):
         (tmp_path / "group_vars").mkdir(exist_ok=True)
         (tmp_path / "group_vars" / ("%s.yml" % group)).write_text(text)
     return run_playbook(tmp_path, playbook, groups, variables, ["--check"])
-
-
-def assert_stopped_in_preflight(rc, out, *expected):
-    """The run failed, no play but the preflight's started, nothing reported a change, and the
-    message holds each expected part (whitespace-normalised)."""
-    assert rc != 0, out[-3000:]
-    plays = re.findall(r"^PLAY \[(.*?)\]", out, re.M)
-    started = [play for play in plays if play.startswith("Preflight - ")]
-    assert started and plays[plays.index(started[0]):] == started, plays  # no play after the preflight's
-    assert not re.search(r"^changed: ", out, re.M) and "changed=0" in out, out[-3000:]
-    flat = " ".join(out.split())
-    for part in expected:
-        assert part in flat, (part, out[-3000:])
 
 
 def test_a_consistent_cluster_passes_every_check(tmp_path):

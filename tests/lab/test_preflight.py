@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from preflight_outcome import assert_stopped_in_preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "inventory" / "lab"
@@ -78,17 +79,6 @@ def run(inventory, playbook="site.yml"):
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), playbook, "--check"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     return proc.returncode, proc.stdout + proc.stderr
-
-
-def assert_stopped_in_preflight(rc, out, *expected):
-    assert rc != 0, out[-3000:]
-    plays = re.findall(r"^PLAY \[(.*?)\]", out, re.M)
-    started = [play for play in plays if play.startswith("Preflight - ")]
-    assert started and plays[plays.index(started[0]):] == started, plays  # no play after the preflight's
-    assert not re.search(r"^changed: ", out, re.M) and "changed=0" in out, out[-3000:]
-    flat = " ".join(out.split())
-    for part in expected:
-        assert part in flat, (part, out[-3000:])
 
 
 @pytest.mark.parametrize("edit, expected", [
