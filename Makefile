@@ -18,6 +18,8 @@ export PY_COLORS ?= 0
 SCENARIOS    ?= galera apache_phpfpm keepalived haproxy rsync_sync proxysql common
 MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
+# The project's tools, one entry point (tools/lab --help): the lab, the experiments, the gates
+LAB          := $(BIN)/python tools/lab
 
 .PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check preflight-check failover-test failover-test-check sync-benchmark test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
@@ -49,22 +51,22 @@ constraints: ## re-pin every package after changing requirements.txt
 # ---------------------------------------------------------------- the lab
 
 lab-up: venv
-	$(BIN)/python tools/lab up
+	$(LAB) up
 
 lab-status: venv
-	$(BIN)/python tools/lab status
+	$(LAB) status
 
 lab-down: venv
-	$(BIN)/python tools/lab down
+	$(LAB) down
 
 deploy: lab-up
 	$(BIN)/ansible-playbook site.yml
-	$(BIN)/python tools/lab where
+	$(LAB) where
 
 # ProxySQL (needs PROXYSQL_DEB): the writer's power cut, TRIALS per arm (the role's settings,
 # ProxySQL's defaults, retryable writes); ProxySQL killed; db3 cut off from web1; a reader behind
 proxysql-experiment: deploy
-	$(BIN)/python tools/proxysql-experiment --trials $(PROXYSQL_TRIALS)
+	$(LAB) experiment proxysql --trials $(PROXYSQL_TRIALS)
 PROXYSQL_TRIALS ?= 20
 
 # The paper's balancer failover test, measured: TRIALS=50 FAULTS=hard-kill,... SOAK=600 (see docs/results/)
@@ -72,18 +74,18 @@ TRIALS ?= 50
 FAULTS ?= hard-kill,graceful-stop,haproxy-kill,network-cut
 SOAK   ?= 600
 failover-experiment: deploy
-	$(BIN)/python tools/failover-experiment --trials $(TRIALS) --faults $(FAULTS) --soak $(SOAK)
+	$(LAB) experiment failover --trials $(TRIALS) --faults $(FAULTS) --soak $(SOAK)
 
 # Galera: crash recovery (CRASH_TRIALS), a node's power cut tuned vs defaults, soak, rolling restart
 CRASH_TRIALS ?= 10
 KILL_TRIALS  ?= 5
 galera-experiment: deploy
-	$(BIN)/python tools/galera-experiment --trials $(CRASH_TRIALS) --kill-trials $(KILL_TRIALS) --soak $(SOAK)
+	$(LAB) experiment galera --trials $(CRASH_TRIALS) --kill-trials $(KILL_TRIALS) --soak $(SOAK)
 
 # The whole system: each server fails in turn under load (the paper's table 5), load
 # distribution, replication delay, converge time (see docs/results/)
 site-experiment: deploy
-	$(BIN)/python tools/site-experiment
+	$(LAB) experiment site
 
 # The full stack in the lab, as CI runs it after the Molecule scenarios: deploy, then a short
 # site experiment (a balancer, a web server and a database node each lose power under load;
@@ -98,7 +100,7 @@ site-check: deploy
 	$(BIN)/ansible-galaxy collection build . --output-path $(GALAXY_DIR) >/dev/null
 	ANSIBLE_COLLECTIONS_PATH=$(GALAXY_DIR)/collections $(BIN)/ansible-galaxy collection install --offline \
 	    -p $(GALAXY_DIR)/collections $(GALAXY_DIR)/hastack-web-*.tar.gz >/dev/null
-	rc=0; $(BIN)/python tools/site-experiment --servers $(SITE_CHECK_SERVERS) --modes kill \
+	rc=0; $(LAB) experiment site --servers $(SITE_CHECK_SERVERS) --modes kill \
 	    --converge-collections $(GALAXY_DIR)/collections --out $(BUILD_DIR)/site-check || rc=$$?; \
 	    cat $(BUILD_DIR)/site-check/report.md || true; exit $$rc
 
@@ -133,7 +135,7 @@ preflight-check: deploy
 # ProxySQL (no PROXYSQL_DEB, no reachable repository) is told so, and the check does not run.
 proxysql-check: deploy
 	rm -rf $(BUILD_DIR)/proxysql-check
-	rc=0; $(BIN)/python tools/proxysql-experiment --if-installed --parts writer,kill --trials 1 --arms tuned \
+	rc=0; $(LAB) experiment proxysql --if-installed --parts writer,kill --trials 1 --arms tuned \
 	    --kill-trials 1 --out $(BUILD_DIR)/proxysql-check || rc=$$?; \
 	    cat $(BUILD_DIR)/proxysql-check/report.md 2>/dev/null || true; exit $$rc
 
@@ -144,13 +146,13 @@ proxysql-check: deploy
 FAILOVER_CHECK_TRIALS ?= 3
 failover-check: deploy
 	rm -rf $(BUILD_DIR)/failover-check
-	rc=0; $(BIN)/python tools/failover-experiment --trials $(FAILOVER_CHECK_TRIALS) --faults hard-kill \
+	rc=0; $(LAB) experiment failover --trials $(FAILOVER_CHECK_TRIALS) --faults hard-kill \
 	    --arms tuned,default --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
 	    cat $(BUILD_DIR)/failover-check/report.md || true; exit $$rc
 
 # How fast rsync_sync propagates files between the web servers (see docs/results/)
 sync-benchmark: deploy
-	$(BIN)/python tools/sync-benchmark
+	$(LAB) experiment sync
 
 # ---------------------------------------------------------------- tests
 
@@ -167,39 +169,39 @@ ansible-lint: venv
 	$(BIN)/ansible-lint --profile production --strict
 
 sanity: venv
-	tools/ansible-test-sanity
+	$(LAB) gate sanity
 
 unit: venv
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit tools/hastack_lab/tests
 
 integration: venv
 	$(BIN)/python -m pytest -n auto tests/integration
 
 argspec-check: venv
-	$(BIN)/python tools/check-argspecs
+	$(LAB) gate argspecs
 
 # docs/reference/ is generated from the argument specs and module docs: regenerate with `make reference`
 reference-check: venv
-	$(BIN)/python tools/gen-reference --check
+	$(LAB) gate reference --check
 
 reference: venv
-	$(BIN)/python tools/gen-reference
+	$(LAB) gate reference
 
 # docs/architecture.svg is drawn from docs/architecture.diagram.yml: redraw with `make diagram`
 diagram-check: venv
-	$(BIN)/python tools/gen-diagram --check
+	$(LAB) gate diagram --check
 
 diagram: venv
-	$(BIN)/python tools/gen-diagram
+	$(LAB) gate diagram
 
 build-check: venv
-	tools/build-check
+	$(LAB) gate build-check
 
 molecule: venv
-	$(BIN)/python tools/lab image --lists-max-age 20
+	$(LAB) image --lists-max-age 20
 	rm -rf $(BUILD_DIR)/molecule
 	@rc=0; $(MAKE) --no-print-directory -j$(MOLECULE_JOBS) $(addprefix molecule-,$(SCENARIOS)) || rc=$$?; \
-	    if [ $$rc -ne 0 ]; then tools/molecule-failures $(BUILD_DIR)/molecule; fi; exit $$rc
+	    if [ $$rc -ne 0 ]; then $(LAB) gate molecule-failures $(BUILD_DIR)/molecule; fi; exit $$rc
 
 # One scenario; each line of its output carries the scenario's name, as two run at once.
 # The output is kept in build/molecule/<scenario>.log, for the summary above.

@@ -38,7 +38,7 @@ def test_files_written_on_the_primary_reach_the_peer():
         lags.append(wait_until(lambda: exists(PEER, name), 15, "%s on the peer" % name))
     lags.sort()
     print("propagation of 50 files: median %.2f s, p95 %.2f s, max %.2f s (functional bound 15 s; "
-          "the figure is measured by tools/sync-benchmark)" % (
+          "the figure is measured by tools/lab experiment sync)" % (
               statistics.median(lags), lags[int(0.95 * len(lags)) - 1], lags[-1]))
     assert dexec(PEER, "cat", name).stdout == "file 49"
     # the web server may write them: group www-data, group-writable

@@ -1,0 +1,420 @@
+"""ProxySQL on the lab: the writer's failover, and the faults only ProxySQL brings.
+
+    tools/lab experiment proxysql [--parts writer,kill,isolate,lag] [--trials 20] [--kill-trials 5]
+                              [--arms tuned,defaults,retry] [--out docs/results/<date>/proxysql]
+                              [--report-only --out DIR]
+
+- writer:  db3, the preferred writer, loses power (docker kill) while both web servers
+           write through their own ProxySQL (autocommit INSERTs on 127.0.0.1:6033, each row
+           stamped with the node that executed it). Per trial: the time from the cut to the
+           first write acknowledged on db2 from each web server, the writes the application
+           saw fail, and acknowledged writes missing afterwards; beside them, a client writing
+           to db2 directly measures Galera's own stall. The arms alternate trial by trial:
+           the proxysql role's settings (tuned), ProxySQL's own monitor defaults (defaults),
+           and the role's with writes retryable after an auto-increment insert (retry), set
+           at runtime on both instances; the saved configuration is loaded again at the end.
+- kill:    ProxySQL on web1 gets SIGKILL (systemd starts it again) under the demo page's
+           stream through the VIP: the requests that failed, and when ProxySQL was back.
+- isolate: web1 loses its route to db3 alone (a blackhole route inside web1) for 8 s
+           while both web servers write: where each ProxySQL sent its writes, before, during
+           and after, and whether an acknowledged write was lost.
+- lag:     db1, a reader, falls behind: desynced, with its applier held by a read lock
+           while the writes go on. When and whether ProxySQL takes it out of the readers and
+           brings it back once it has caught up.
+
+Writes report.md and results.json to --out. Exits 1 when a promise is broken. Runs only
+against the lab's containers, from this machine; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .. import galera as gl  # noqa: E402
+from .. import proxysql as pl  # noqa: E402
+from .. import site as sl  # noqa: E402
+from ..labenv import lab, of_kind, proxysql_admin, sh, wait_healthy  # noqa: E402
+from ..results import out_or_exit  # noqa: E402
+
+PARTS = ["writer", "kill", "isolate", "lag"]
+# Each arm: what is set at runtime over the role's saved configuration, on both instances.
+ARMS = {
+    "tuned": {},                                  # the proxysql role's settings, as deployed
+    "defaults": pl.PROXYSQL_DEFAULTS,             # ProxySQL's own monitor settings
+    # the role's, but a write is sent again when its backend dies (ProxySQL's default
+    # query_retries_on_failure 1), also after an auto-increment insert, which otherwise pins
+    # the connection for 5 statements: what a write retry costs and buys
+    "retry": {"mysql-query_retries_on_failure": "1", "mysql-auto_increment_delay_multiplex": "0"},
+}
+BEFORE, AFTER = 2.0, 6.0          # seconds of writes before the cut, and after it
+PAUSE = 0.01                      # between one writer's statements
+HOSTGROUPS = {"writer": 10, "reader": 30}
+
+
+def db_sql(env: dict, node: str, statement: str) -> str:
+    return sh("docker", "exec", env["servers"][node]["container"], "mariadb", "-N", "-B", "-e", statement)
+
+
+def start_writer(env: dict, web: str, run: str, seconds: float) -> subprocess.Popen:
+    variables = {"RUN": run, "WRITER": web, "TABLE": pl.TABLE, "SECONDS": str(seconds), "PAUSE": str(PAUSE),
+                 "COUNT": str(int(seconds / PAUSE) + 1), "PORT": "6033", "DBUSER": env["user"],
+                 "DBPASSWORD": env["password"]}
+    cmd = ["docker", "exec"] + [a for k, v in variables.items() for a in ("-e", "%s=%s" % (k, v))]
+    return subprocess.Popen(cmd + [env["servers"][web]["container"], "python3", "-c", pl.WRITER],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_writers(procs: dict, timeout: float) -> dict:
+    writes = {}
+    for web, proc in procs.items():
+        out, err = proc.communicate(timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError("the writer on %s failed: %s" % (web, err.strip()[-500:]))
+        writes[web] = pl.parse_writes(out)
+    return writes
+
+
+def stored_nodes(env: dict, run: str) -> dict:
+    """{(web, n): node} for the rows of one run, read with wsrep_sync_wait from a node
+    that stayed up."""
+    rows = db_sql(env, env["writer_order"][-1], "SET SESSION wsrep_sync_wait = 1; SELECT writer, n, node FROM "
+                  "hastack.%s WHERE run = '%s'" % (pl.TABLE, run))
+    return {(w, int(n)): node for w, n, node in (line.split("\t") for line in rows.splitlines())}
+
+
+def set_arm(env: dict, values: dict) -> None:
+    """The role's saved variables, with `values` over them, in runtime on every instance."""
+    for web in of_kind(env, "web"):
+        proxysql_admin(env, web, "LOAD MYSQL VARIABLES FROM DISK; "
+                       + "".join("SET %s = '%s'; " % kv for kv in values.items())
+                       + "LOAD MYSQL VARIABLES TO RUNTIME;")
+
+
+def writer_trial(env: dict, run: str) -> dict:
+    """One power cut of the preferred writer under writes through both ProxySQLs, and
+    beside them one client writing to the next writer directly: its stall is Galera's own
+    (the survivors wait for the cluster to evict the dead node), which no proxy can beat."""
+    order = env["writer_order"]
+    wait_healthy(env)
+    direct = gl.Writer(name="direct", host=env["servers"][order[1]]["address"], user=env["user"],
+                       password=env["password"], run=run)
+    stop = threading.Event()
+    thread = direct.start(stop)
+    procs = {web: start_writer(env, web, run, BEFORE + AFTER) for web in of_kind(env, "web")}
+    time.sleep(BEFORE)
+    cut_at, cut_mono = time.time(), time.monotonic()
+    try:
+        sh("docker", "kill", env["servers"][order[0]]["container"])
+        writes = finish_writers(procs, BEFORE + AFTER + 30)
+        stop.set()
+        thread.join(30)
+    finally:  # the cluster is left as it was found, also when the run is interrupted
+        stop.set()
+        sh("docker", "start", env["servers"][order[0]]["container"])
+    healthy_s = wait_healthy(env)
+    result = pl.writer_trial(writes, stored_nodes(env, run), cut_at, order[1])
+    result["galera_stall_ms"] = gl.stall_ms(direct.outcomes, cut_mono)
+    result["healthy_after_start_s"] = round(healthy_s, 1)
+    return result
+
+
+def part_writer(env: dict, trials: int, arms: list[str]) -> dict:
+    results: dict = {arm: [] for arm in arms}
+    try:
+        for i in range(trials):
+            for arm in arms:
+                set_arm(env, ARMS[arm])
+                result = writer_trial(env, "pxw-%s-%d-%d" % (arm, i, int(time.time())))
+                results[arm].append(result)
+                print("  %s %d: writes resume after %s ms (per web server %s; Galera's own stall %s ms); "
+                      "failed %d; lost %d" % (arm, i + 1, result["writes_resume_ms"], result["first_on_next_ms"],
+                                              result["galera_stall_ms"], result["failed"], result["lost"]), flush=True)
+    finally:
+        set_arm(env, {})
+    return {"trials": results, "summary": {arm: pl.arm_summary(results[arm]) for arm in arms}}
+
+
+def drained_by(env: dict, web: str, since: float, until: float) -> list[str]:
+    """The balancers whose health check marked `web` DOWN between two wall-clock times (from
+    HAProxy's journal)."""
+    found = []
+    for lb in of_kind(env, "balancer"):
+        log = sh("docker", "exec", env["servers"][lb]["container"], "journalctl", "-u", "haproxy", "-o", "cat",
+                 "--since", "@%.3f" % since, "--until", "@%.3f" % until, "--no-pager", check=False)
+        if re.search(r"Server \S+/%s is DOWN" % re.escape(web), log):
+            found.append(lb)
+    return found
+
+
+def part_kill(env: dict, trials: int = 5) -> dict:
+    web = of_kind(env, "web")[0]
+    container = env["servers"][web]["container"]
+    results = []
+    for i in range(trials):
+        wait_healthy(env)
+        stream = sl.Stream(env["vip"]).start()
+        time.sleep(2.0)
+        killed, killed_at = time.monotonic(), time.time()
+        sh("docker", "exec", container, "systemctl", "kill", "--signal=SIGKILL", "proxysql")
+        back = None
+        while time.monotonic() - killed < 30:
+            if sh("docker", "exec", container, "systemctl", "is-active", "proxysql", check=False).strip() == "active":
+                back = time.monotonic() - killed
+                break
+            time.sleep(0.05)
+        time.sleep(max(0.0, killed + 10 - time.monotonic()))
+        hits = stream.stop()
+        during = sl.window(hits, killed, killed + 10)
+        results.append({"requests": during["requests"], "failed": during["failed"], "errors": during["errors"],
+                        "servers": during["servers"], "longest_gap_ms": during["longest_gap_ms"],
+                        "proxysql_back_s": round(back, 2) if back is not None else None,
+                        "drained_by": drained_by(env, web, killed_at, killed_at + 10)})
+        print("  kill %d: %d of %d failed; ProxySQL back after %s s; answered by %s; taken out of HAProxy on %s" % (
+            i + 1, during["failed"], during["requests"], results[-1]["proxysql_back_s"], during["servers"],
+            results[-1]["drained_by"] or "no balancer"), flush=True)
+    return {"web": web, "trials": results, "failed": sum(r["failed"] for r in results)}
+
+
+def part_isolate(env: dict, seconds: float = 8.0) -> dict:
+    web, db = of_kind(env, "web")[0], env["writer_order"][0]
+    container, address = env["servers"][web]["container"], env["servers"][db]["address"]
+    wait_healthy(env)
+    run = "pxi-%d" % int(time.time())
+    procs = {w: start_writer(env, w, run, BEFORE + seconds + 6.0) for w in of_kind(env, "web")}
+    time.sleep(BEFORE)
+    cut_at = time.time()
+    sh("docker", "exec", container, "ip", "route", "add", "blackhole", address + "/32")
+    try:
+        time.sleep(seconds)
+    finally:
+        healed_at = time.time()
+        sh("docker", "exec", container, "ip", "route", "del", "blackhole", address + "/32")
+    writes = finish_writers(procs, BEFORE + seconds + 40)
+    nodes = stored_nodes(env, run)
+    phases = {"before": (0, cut_at), "cut off": (cut_at, healed_at), "healed": (healed_at, float("inf"))}
+    per_web = {}
+    for w, rows in writes.items():
+        per_web[w] = {}
+        for phase, (start, end) in phases.items():
+            sent = [r for r in rows if start <= r["sent"] < end]
+            where: dict = {}
+            for r in sent:
+                if r["ok"]:
+                    node = nodes.get((w, r["n"]), "lost")
+                    where[node] = where.get(node, 0) + 1
+            per_web[w][phase] = {"writes": len(sent), "failed": sum(1 for r in sent if not r["ok"]),
+                                 "on": dict(sorted(where.items()))}
+    lost = sum(1 for w, rows in writes.items() for r in rows if r["ok"] and (w, r["n"]) not in nodes)
+    wait_healthy(env)
+    return {"web": web, "db": db, "seconds": seconds, "per_web": per_web, "lost": lost}
+
+
+def reader_state(env: dict, web: str, address: str) -> str:
+    """Where one web server's ProxySQL has a node: writer, reader, or out (neither)."""
+    rows = proxysql_admin(env, web, "SELECT hostgroup_id FROM runtime_mysql_servers WHERE hostname = '%s' "
+                                    "AND status = 'ONLINE'" % address).split()
+    groups = {int(g) for g in rows}
+    return "writer" if HOSTGROUPS["writer"] in groups else "reader" if HOSTGROUPS["reader"] in groups else "out"
+
+
+def part_lag(env: dict, hold: float = 20.0) -> dict:
+    """db1 desynced with its applier stopped behind FLUSH TABLES WITH READ LOCK, held by a
+    client session for `hold` seconds, while both web servers write."""
+    reader = env["writer_order"][-1]
+    web, address = of_kind(env, "web")[0], env["servers"][reader]["address"]
+    wait_healthy(env)
+    run = "pxl-%d" % int(time.time())
+    procs = {w: start_writer(env, w, run, hold + 15.0) for w in of_kind(env, "web")}
+    started = time.monotonic()
+    timeline, lock_released = [], None
+    # the lock lives as long as this session: a shell that sleeps, then unlocks
+    holder = subprocess.Popen(["docker", "exec", env["servers"][reader]["container"], "mariadb", "-e",
+                               "SET GLOBAL wsrep_desync = ON; FLUSH TABLES WITH READ LOCK; SELECT SLEEP(%d); "
+                               "UNLOCK TABLES; SET GLOBAL wsrep_desync = OFF;" % int(hold)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while time.monotonic() - started < hold + 25:
+        if lock_released is None and holder.poll() is not None:
+            lock_released = time.monotonic() - started
+        queue = db_sql(env, reader, "SHOW GLOBAL STATUS LIKE 'wsrep_local_recv_queue'").split()
+        timeline.append((round(time.monotonic() - started, 2), reader_state(env, web, address),
+                         int(queue[-1]) if queue else None))
+        time.sleep(0.5)
+    holder.communicate(timeout=30)
+    writes = finish_writers(procs, hold + 60)
+    wait_healthy(env)
+    out_at = next((t for t, state, _ in timeline if state == "out"), None)
+    back_at = next((t for t, state, _ in timeline if out_at is not None and t > out_at and state == "reader"), None)
+    return {"reader": reader, "web": web, "hold_s": hold,
+            "lock_released_s": round(lock_released, 2) if lock_released is not None else None,
+            "out_of_readers_at_s": out_at, "back_at_s": back_at,
+            "max_recv_queue": max((q for _, _, q in timeline if q is not None), default=None),
+            "failed_writes": sum(1 for rows in writes.values() for r in rows if not r["ok"]),
+            "timeline": timeline}
+
+
+def report(out: Path, data: dict) -> None:
+    lines = ["# ProxySQL in the lab", "", "Run %s (`tools/lab experiment proxysql %s`). ProxySQL %s on each web server; "
+             "writer order %s." % (data["started"], data["argv"], data["version"], ", ".join(data["writer_order"])),
+             ""]
+    w = data.get("writer")
+    if w:
+        lines += ["## The writer's power cut", "",
+                  "db3 (the preferred writer) is power-cut (docker kill) %.0f s into writes from both web servers, "
+                  "each through its own ProxySQL (autocommit INSERTs, %.0f ms apart, one client per web server). "
+                  "*Resume*: from the cut to the first write acknowledged on %s, the later of the two web servers. "
+                  "*Failed*: writes the application saw fail. *Lost*: acknowledged writes missing afterwards. "
+                  "*Galera's own stall*: the longest wait of a client writing to %s directly, in the same trial: "
+                  "the survivors commit nothing until the cluster has evicted the dead node (evs.suspect_timeout), "
+                  "and no proxy can beat it. The arms alternate trial by trial: *tuned* is the proxysql role's "
+                  "settings, *defaults* ProxySQL's own monitor settings (%s), *retry* the role's with writes "
+                  "sent again when their backend dies (query_retries_on_failure=1, "
+                  "auto_increment_delay_multiplex=0). *Twice*: failed writes that ProxySQL had sent again "
+                  "after they had committed (the table's unique key refused the second copy). The anchor: ProxySQL issue #3053, a Galera writer "
+                  "failover of several seconds. Goal: p95 <= 500 ms and 0 failed writes." % (
+                      BEFORE, PAUSE * 1000, data["writer_order"][1], data["writer_order"][1],
+                      ", ".join("%s=%s" % (k[6:], v) for k, v in pl.PROXYSQL_DEFAULTS.items())), "",
+                  "| arm | trials | resume min | median | p95 | max (ms) | Galera's own stall, median / p95 | "
+                  "added by ProxySQL, median / p95 | never resumed | failed writes (trials with any) | twice | "
+                  "lost of acknowledged |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for arm, s in w["summary"].items():
+            r, g, a = s["resume_ms"], s["galera_stall_ms"], s["added_ms"]
+            lines.append("| %s | %d | %s | %s | %s | %s | %s / %s | %s / %s | %d | %d (%d) | %d | %d of %d |" % (
+                arm, s["trials"], r.get("min", "-"), r.get("median", "-"), r.get("p95", "-"), r.get("max", "-"),
+                g.get("median", "-"), g.get("p95", "-"), a.get("median", "-"), a.get("p95", "-"),
+                s["never_resumed"], s["failed"], s["trials_with_failures"], s.get("applied_twice", 0), s["lost"],
+                s["acknowledged"]))
+        errors: dict = {}
+        for arm, trials in w["trials"].items():
+            for t in trials:
+                for e, n in t["failed_errors"].items():
+                    errors.setdefault(arm, {}).setdefault(e, 0)
+                    errors[arm][e] += n
+        lines += [""] + ["- %s, failed writes: %s" % (arm, "; ".join("%s x%d" % en for en in e.items()))
+                         for arm, e in errors.items()] + [""]
+    k = data.get("kill")
+    if k:
+        lines += ["## ProxySQL killed on %s" % k["web"], "",
+                  "SIGKILL to ProxySQL on %s while 4 clients ask for the demo page through the VIP; systemd starts "
+                  "it again (Restart=on-failure). The demo answers 503 when its database path fails, HAProxy retries "
+                  "a GET on the other web server, and its health check (through ProxySQL) drains %s. Goal: 0 failed "
+                  "GETs." % (k["web"], k["web"]), "",
+                  "| trial | failed of requests (10 s) | longest gap (ms) | answered by | ProxySQL active again (s) "
+                  "| health check took it out on |", "|---|---|---|---|---|---|"]
+        for i, t in enumerate(k["trials"], 1):
+            lines.append("| %d | %d of %d | %s | %s | %s | %s |" % (
+                i, t["failed"], t["requests"], t["longest_gap_ms"],
+                ", ".join("%s %d" % kv for kv in t["servers"].items()), t["proxysql_back_s"],
+                ", ".join(t.get("drained_by", [])) or "-"))
+        lines += [""]
+    i = data.get("isolate")
+    if i:
+        lines += ["## %s cut off from %s only" % (i["db"], i["web"]), "",
+                  "A blackhole route to %s inside %s for %.0f s, while both web servers write through their own "
+                  "ProxySQL. The Galera cluster itself stays whole: only %s's ProxySQL loses %s." % (
+                      i["db"], i["web"], i["seconds"], i["web"], i["db"]), "",
+                  "| web server | phase | writes | failed | acknowledged, by the node that executed them |",
+                  "|---|---|---|---|---|"]
+        for web, phases in i["per_web"].items():
+            for phase, p in phases.items():
+                where = ", ".join("%s %d" % kv for kv in p["on"].items()) or "-"
+                lines.append("| %s | %s | %d | %d | %s |" % (web, phase, p["writes"], p["failed"], where))
+        lines += ["", "Acknowledged writes lost: %d." % i["lost"], ""]
+    lag = data.get("lag")
+    if lag:
+        lines += ["## A reader that falls behind", "",
+                  "%s is desynced (wsrep_desync) and its applier held by FLUSH TABLES WITH READ LOCK for %.0f s "
+                  "while both web servers write; then unlocked and resynced. ProxySQL takes a reader out when its "
+                  "receive queue passes proxysql_max_transactions_behind." % (lag["reader"], lag["hold_s"]), "",
+                  "- largest receive queue: %s write-sets" % lag["max_recv_queue"],
+                  "- out of %s's readers at %s s; lock released at %s s; back among the readers at %s s" % (
+                      lag["web"], lag["out_of_readers_at_s"], lag["lock_released_s"], lag["back_at_s"]),
+                  "- writes that failed meanwhile: %d" % lag["failed_writes"], ""]
+    if data["broken_promises"]:
+        lines += ["## Broken promises", ""] + ["- %s" % b for b in data["broken_promises"]] + [""]
+    else:
+        lines += ["Every promise checked held.", ""]
+    (out / "report.md").write_text("\n".join(lines))
+
+
+def broken(data: dict) -> list[str]:
+    found = pl.broken_promises(data["writer"]["summary"]) if "writer" in data else []
+    if data.get("kill", {}).get("failed"):
+        found.append("kill: %d GETs through the VIP failed while ProxySQL restarted" % data["kill"]["failed"])
+    missed = [i for i, t in enumerate(data.get("kill", {}).get("trials", []), 1) if t.get("drained_by") == []]
+    if missed:
+        found.append("kill: no balancer's health check took %s out in trial %s" % (
+            data["kill"]["web"], ", ".join(map(str, missed))))
+    if data.get("isolate", {}).get("lost"):
+        found.append("isolate: %d acknowledged writes lost" % data["isolate"]["lost"])
+    lag = data.get("lag")
+    if lag and (lag["out_of_readers_at_s"] is None or lag["back_at_s"] is None):
+        found.append("lag: %s was %s" % (lag["reader"], "never taken out of the readers" if lag["out_of_readers_at_s"]
+                                         is None else "not back among the readers after catching up"))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (a CI timeout, kill) unwinds like Ctrl-C, so every trial's finally runs:
+    # a killed server is started again, a blackhole route removed, the settings reloaded
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parser = argparse.ArgumentParser(prog="tools/lab experiment proxysql", description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default=",".join(PARTS))
+    parser.add_argument("--trials", type=int, default=20, help="writer power cuts per arm")
+    parser.add_argument("--arms", default=",".join(ARMS), help="of %s" % ", ".join(ARMS))
+    parser.add_argument("--kill-trials", type=int, default=5, help="ProxySQL kills on web1")
+    parser.add_argument("--report-only", action="store_true",
+                        help="check the promises again and rewrite report.md from the results.json in --out")
+    parser.add_argument("--if-installed", action="store_true",
+                        help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+    parser.add_argument("--out", type=Path, help="default: docs/results/<date>/proxysql")
+    args = parser.parse_args(argv)
+    parts, arms = [p for p in args.parts.split(",") if p], [a for a in args.arms.split(",") if a]
+    unknown = sorted(set(parts) - set(PARTS)) + sorted(set(arms) - set(ARMS))
+    if unknown:
+        parser.error("unknown parts or arms: %s" % ", ".join(unknown))
+    if args.report_only:
+        out = out_or_exit(parser, args.out, "proxysql", report_only=True)
+        data = json.loads((out / "results.json").read_text())
+        if "writer" in data:  # summaries as the current analysis makes them
+            data["writer"]["summary"] = {arm: pl.arm_summary(trials) for arm, trials in data["writer"]["trials"].items()}
+        data["broken_promises"] = broken(data)
+        (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
+        report(out, data)
+        print("rewrote %s" % (out / "report.md"))
+        return 1 if data["broken_promises"] else 0
+    env = lab()
+    if not env["writer_order"]:
+        why = "ProxySQL is not installed in the lab: deploy with PROXYSQL_DEB set (docs/lab.md)"
+        if args.if_installed:
+            print("proxysql-experiment: not run: %s" % why)
+            return 0
+        parser.error(why)
+    args.out = out_or_exit(parser, args.out, "proxysql")
+    args.out.mkdir(parents=True, exist_ok=True)
+    web = of_kind(env, "web")[0]
+    data: dict = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                  "argv": " ".join(sys.argv[1:]), "writer_order": env["writer_order"],
+                  "version": sh("docker", "exec", env["servers"][web]["container"], "proxysql", "--version").strip()}
+    db_sql(env, env["writer_order"][0], "USE hastack; %s; %s" % (pl.SCHEMA, gl.SCHEMA))
+    for part, run in (("writer", lambda: part_writer(env, args.trials, arms)), ("kill", lambda: part_kill(env, args.kill_trials)),
+                      ("isolate", lambda: part_isolate(env)), ("lag", lambda: part_lag(env))):
+        if part in parts:
+            print(part, flush=True)
+            data[part] = run()
+    data["broken_promises"] = broken(data)
+    (args.out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
+    report(args.out, data)
+    print("report: %s" % (args.out / "report.md"))
+    for b in data["broken_promises"]:
+        print("BROKEN: %s" % b)
+    print("%d promises broken" % len(data["broken_promises"]) if data["broken_promises"] else "every promise kept")
+    return 1 if data["broken_promises"] else 0

@@ -1,0 +1,1 @@
+"""The repository gates that `make test` runs (tools/lab gate NAME)."""

@@ -1,0 +1,1 @@
+"""Unit tests of the hastack_lab package."""
