@@ -1,5 +1,6 @@
-"""Load and bookkeeping for tools/lab experiment galera: writers that record every
-acknowledged insert, and the pure summaries the report is built from (unit-tested in
+"""The database side of every experiment: connections to the cluster's nodes as the
+application's user, writers that record every acknowledged insert, the rows each node
+holds, and the pure summaries the reports are built from (unit-tested in
 tools/hastack_lab/tests/test_galera.py)."""
 
 from __future__ import annotations
@@ -8,7 +9,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .cluster import Cluster
+
 TABLE = "hastack_acked"
+VICTIM = "db3"  # the node the Galera experiment cuts (ProxySQL's preferred writer in the lab)
 SCHEMA = ("CREATE TABLE IF NOT EXISTS %s (id BIGINT AUTO_INCREMENT PRIMARY KEY, run VARCHAR(40) NOT NULL, "
           "writer VARCHAR(16) NOT NULL, n INT NOT NULL, UNIQUE KEY (run, writer, n)) ENGINE=InnoDB" % TABLE)
 
@@ -118,15 +122,6 @@ def failures_outside(failures: list, windows: list, margin: float = 1.0) -> list
     return [f for f in failures if not any(start - margin <= f.at <= end + margin for start, end in windows)]
 
 
-def percentile(values: list, fraction: float) -> float | None:
-    """Nearest-rank percentile; None for no values."""
-    data = sorted(v for v in values if v is not None)
-    if not data:
-        return None
-    rank = max(1, -(-int(round(fraction * 1000)) * len(data) // 1000))
-    return data[min(rank, len(data)) - 1]
-
-
 def restart_windows(journal: str) -> list:
     """(down, synced) wall-clock pairs from `journalctl -o short-unix` of mariadb: from the
     shutdown request to 'Synchronized with group' (ready for clients again)."""
@@ -145,3 +140,38 @@ def restart_windows(journal: str) -> list:
     if down is not None:
         windows.append((down, float("inf")))
     return windows
+
+
+def connect(cluster: Cluster, node: str, database: str | None = "hastack"):
+    """A connection to one node as the application's user, autocommit on."""
+    import pymysql
+    return pymysql.connect(host=cluster.servers[node].address, user=cluster.user, password=cluster.password,
+                           database=database, autocommit=True, connect_timeout=5)
+
+
+def prepare_table(cluster: Cluster, node: str) -> None:
+    """The acknowledged-writes table, created through one node (Galera replicates it)."""
+    conn = connect(cluster, node)
+    with conn.cursor() as cur:
+        cur.execute(SCHEMA)
+    conn.close()
+
+
+def writers(cluster: Cluster, run: str, names: list[str], read_every: int = 0) -> list[Writer]:
+    """One Writer per node named, each writing straight to its node."""
+    return [Writer(name=n, host=cluster.servers[n].address, user=cluster.user, password=cluster.password,
+                   run=run, read_every=read_every) for n in names]
+
+
+def present_rows(cluster: Cluster, node: str, run: str) -> dict:
+    """{writer: {n, ...}}: the rows of a run that one node holds, read causally
+    (wsrep_sync_wait), so that a row the cluster committed is not missed."""
+    conn = connect(cluster, node)
+    rows: dict = {}
+    with conn.cursor() as cur:
+        cur.execute("SET SESSION wsrep_sync_wait = 1")
+        cur.execute("SELECT writer, n FROM " + TABLE + " WHERE run = %s", (run,))
+        for writer, n in cur.fetchall():
+            rows.setdefault(writer, set()).add(n)
+    conn.close()
+    return rows

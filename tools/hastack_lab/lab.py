@@ -34,11 +34,12 @@ from pathlib import Path
 import yaml
 
 from . import ROOT
+from .cluster import LAB_INVENTORY, Cluster, InventoryError, hosts_from_listing, list_inventory
 from .host import HostError, is_root_on_debian
 from .host import apt_install as _apt_install
 from .takeover import foreign_container
 
-INVENTORY = ROOT / "inventory" / "lab"
+INVENTORY = LAB_INVENTORY
 SECRETS_FILE = INVENTORY / "group_vars" / "all" / "secrets.yml"
 DOCKERD_LOG = Path("/var/log/hastack-lab-dockerd.log")
 
@@ -127,37 +128,31 @@ def out(cmd: list[str], **kw) -> str:
 # ---------------------------------------------------------------- topology
 
 def load_topology() -> dict:
-    """Read the lab inventory into {prefix, networks, hosts: {name: {groups, addresses}}}."""
-    hosts_file = INVENTORY / "hosts.yml"
-    lab_vars_file = INVENTORY / "group_vars" / "all" / "lab.yml"
-    inv = yaml.safe_load(hosts_file.read_text())
-    lab_vars = yaml.safe_load(lab_vars_file.read_text())
+    """The lab inventory as the lab needs it: {prefix, networks, hosts: {name: {groups,
+    vars, addresses}}}, read by the tools' one inventory reader (hastack_lab.cluster)."""
+    try:
+        hosts = hosts_from_listing(list_inventory(INVENTORY))
+    except InventoryError as exc:
+        raise LabError(str(exc)) from exc
+    if not hosts:
+        raise LabError(f"{INVENTORY} has no hosts")
+    lab_vars = next(iter(hosts.values())).vars
+    if "lab_networks" not in lab_vars or "lab_container_prefix" not in lab_vars:
+        raise LabError(f"{INVENTORY}/group_vars/all/lab.yml must set lab_networks and lab_container_prefix")
     networks = lab_vars["lab_networks"]
-    hosts: dict[str, dict] = {}
-
-    def walk(group_name: str, group: dict) -> None:
-        for name, hvars in (group.get("hosts") or {}).items():
-            entry = hosts.setdefault(name, {"groups": [], "vars": {}})
-            entry["groups"].append(group_name)
-            entry["vars"].update(hvars or {})
-        for child_name, child in (group.get("children") or {}).items():
-            walk(child_name, child or {})
-
-    walk("all", inv["all"])
-    for name, entry in hosts.items():
-        entry["addresses"] = {
-            key: entry["vars"][net["address_var"]]
-            for key, net in networks.items()
-            if net["address_var"] in entry["vars"]
-        }
-        if "private" not in entry["addresses"]:
-            raise LabError(f"host {name} in {hosts_file} has no {networks['private']['address_var']}")
+    topology: dict[str, dict] = {}
+    for name, host in hosts.items():
+        addresses = {key: host.vars[net["address_var"]] for key, net in networks.items()
+                     if net["address_var"] in host.vars}
+        if "private" not in addresses:
+            raise LabError(f"host {name} in {INVENTORY} has no {networks['private']['address_var']}")
         # Each host names its container itself: a group-level "{{ inventory_hostname }}"
         # template would resolve to the wrong host when a task is delegated.
         container = lab_vars["lab_container_prefix"] + name
-        if entry["vars"].get("ansible_host") != container:
-            raise LabError(f"host {name} in {hosts_file} needs ansible_host: {container}")
-    return {"prefix": lab_vars["lab_container_prefix"], "networks": networks, "hosts": hosts}
+        if host.vars.get("ansible_host") != container:
+            raise LabError(f"host {name} in {INVENTORY} needs ansible_host: {container}")
+        topology[name] = {"groups": list(host.groups), "vars": host.vars, "addresses": addresses}
+    return {"prefix": lab_vars["lab_container_prefix"], "networks": networks, "hosts": topology}
 
 
 # ---------------------------------------------------------------- docker
@@ -523,8 +518,7 @@ def cmd_where(_args: argparse.Namespace) -> None:
     topo = load_topology()
     if not docker_works():
         raise LabError("no Docker daemon is reachable; `tools/lab up` installs and starts one")
-    balancer_vars = yaml.safe_load((INVENTORY / "group_vars" / "all" / "balancers.yml").read_text())
-    vip = balancer_vars["hastack_public_vip"]
+    vip = Cluster.from_inventory(INVENTORY).vip
     print(f"""
 The lab serves the demo application through the VIP, from this machine only:
   http://{vip}/                 which web server answered, the session's counter, the database nodes

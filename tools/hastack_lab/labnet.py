@@ -9,12 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-
-def sh(*cmd: str, check: bool = True, timeout: float = 120) -> str:
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, check=False)
-    if check and proc.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (" ".join(cmd), proc.stderr.strip()))
-    return proc.stdout
+from .shell import sh
 
 
 def host_veths(container: str) -> list[str]:

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
+
 PAPER_MEAN_MS = 1787.0  # the paper's balancer failover, mean of 50 trials
 PAPER_RANGE_MS = (1013.0, 2017.0)
 
@@ -90,16 +91,6 @@ def client_failures(answers: list[Answer], fault_at: float, fault_done: float | 
         "errors": errors,
         "slowest_ms": round(max((a.done - a.sent for a in answers), default=0.0) * 1000, 1),
     }
-
-
-def summary(values: list[float]) -> dict:
-    """min / median / p95 / max / mean of a list of milliseconds (nearest-rank p95)."""
-    if not values:
-        return {"n": 0}
-    ordered = sorted(values)
-    rank = max(1, -(-95 * len(ordered) // 100))  # ceil(0.95 n)
-    return {"n": len(ordered), "min": ordered[0], "median": round(statistics.median(ordered), 1),
-            "p95": ordered[rank - 1], "max": ordered[-1], "mean": round(statistics.fmean(ordered), 1)}
 
 
 def broken_promises(results: list[dict], faults: list[str], arms: list[str],

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 
-from .probe import summary
+from .stats import summary
 
 TABLE = "hastack_proxysql_writes"
+BEFORE, AFTER = 2.0, 6.0  # seconds of writes before the writer's cut, and after it
+PAUSE = 0.01              # between one writer's statements
 # The node that executed each insert is stamped by a trigger, not by @@hostname in the
 # statement: ProxySQL stops multiplexing a connection whose queries name variables, and a
 # statement on such a connection is not retried when its backend dies, which would

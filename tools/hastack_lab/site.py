@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from .probe import as_dicts  # noqa: F401  (the same records: sent, done, ...)
+from .stats import summary
 
 
 @dataclass
@@ -86,6 +87,9 @@ def _worker(host: str, path: str, until: float, timeout: float, pause: float, li
 
 
 WORKERS = 4  # the stream's clients
+MODES = {"kill": "docker kill (power cut)", "stop": "docker stop (clean shutdown)"}
+BASELINE, WINDOW, TAIL = 3.0, 8.0, 3.0  # seconds of stream before the fault, after it, after recovery
+BROWSER_LOADS = 3  # the browser part's page loads in one session
 
 
 class Stream:
@@ -187,12 +191,7 @@ def kept_working(fault: dict, recovery: dict, survivors_answered: bool) -> bool:
 
 def delay_summary(values_ms: list[float]) -> dict:
     """min / median / p95 / max of replication delays in ms (nearest-rank p95)."""
-    if not values_ms:
-        return {"n": 0}
-    ordered = sorted(values_ms)
-    rank = max(1, -(-95 * len(ordered) // 100))
-    return {"n": len(ordered), "min": ordered[0], "median": round(statistics.median(ordered), 1),
-            "p95": ordered[rank - 1], "max": ordered[-1]}
+    return summary(values_ms, mean=False)
 
 
 def changed_tasks(output: str) -> dict[str, list[str]]:

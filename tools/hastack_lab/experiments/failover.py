@@ -24,22 +24,21 @@ import argparse
 import asyncio
 import datetime
 import json
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import yaml
+from .. import ROOT, playbook
+from .. import probe as fl
+from ..reports import failover as failover_report
+from ..labnet import cut, ensure_ebtables, host_veths, uncut
+from ..cluster import Cluster
+from ..labenv import lab, vip_holders
+from ..results import out_or_exit
+from ..shell import sh
 
-from .. import ROOT  # noqa: E402
-from .. import probe as fl  # noqa: E402
-from ..labnet import cut, ensure_ebtables, host_veths, uncut  # noqa: E402
-from ..results import out_or_exit  # noqa: E402
-
-INVENTORY = ROOT / "inventory" / "lab"
 # network-cut: the balancer's links stay up (no carrier loss for keepalived to notice),
 # but the host's bridges drop every frame to and from its interfaces (ebtables), as when
 # a switch port or an upstream cable fails.
@@ -53,51 +52,13 @@ WINDOW = {"tuned": 3.0, "default": 8.0}
 BASELINE = 0.5
 
 
-def sh(*cmd: str, check: bool = True, timeout: float = 120) -> str:
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout, check=False)
-    if check and proc.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (" ".join(cmd), proc.stderr.strip()))
-    return proc.stdout
-
-
-def lab() -> dict:
-    hosts = yaml.safe_load((INVENTORY / "hosts.yml").read_text())
-    lab_vars = yaml.safe_load((INVENTORY / "group_vars" / "all" / "lab.yml").read_text())
-    bal_vars = yaml.safe_load((INVENTORY / "group_vars" / "all" / "balancers.yml").read_text())
-    balancers = hosts["all"]["children"]["balancers"]["hosts"]
-    prefix = lab_vars["lab_container_prefix"]
-    return {
-        "vip": bal_vars["hastack_public_vip"],
-        "public_net": lab_vars["lab_networks"]["public"]["name"],
-        "nodes": {name: {"container": prefix + name, "public": hv["hastack_public_address"]}
-                  for name, hv in balancers.items()},
-    }
-
-
-def holder(env: dict) -> list[str]:
-    found = []
-    for name, node in env["nodes"].items():
-        out = sh("docker", "exec", node["container"], "ip", "-o", "-4", "addr", "show", check=False)
-        if " %s/" % env["vip"] in out:
-            found.append(name)
-    return found
-
-
 def configure(extra: dict | None) -> None:
-    """Apply the keepalived role to the balancers with extra variables (None: site settings)."""
-    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), "site.yml", "--limit", "balancers", "--tags", "keepalived"]
-    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
-        yaml.safe_dump(extra or {}, f)
-    if extra:
-        cmd += ["-e", "@" + f.name]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    os.unlink(f.name)
-    if proc.returncode != 0:
-        raise RuntimeError("configuring keepalived failed:\n" + proc.stdout[-3000:])
+    """The keepalived role on the balancers with extra variables (None: the site's settings)."""
+    playbook.apply("keepalived", "balancers", "keepalived", extra, timeout=600)
 
 
-def inject(fault: str, env: dict, name: str) -> None:
-    node = env["nodes"][name]
+def inject(fault: str, node: dict, name: str) -> None:
+    """node: the faulted balancer's container and what the trial prepared for it."""
     c = node["container"]
     if fault == "network-cut":
         cut(node["veths"])
@@ -112,8 +73,7 @@ def inject(fault: str, env: dict, name: str) -> None:
             raise RuntimeError("killing haproxy on %s failed" % name)
 
 
-def repair(fault: str, env: dict, name: str) -> None:
-    node = env["nodes"][name]
+def repair(fault: str, node: dict) -> None:
     if fault in ("hard-kill", "graceful-stop"):
         sh("docker", "start", node["container"])
     elif fault == "network-cut":
@@ -121,27 +81,27 @@ def repair(fault: str, env: dict, name: str) -> None:
     # haproxy-kill: systemd restarts HAProxy by itself (Restart=always)
 
 
-def ready(env: dict, name: str) -> bool:
-    c = env["nodes"][name]["container"]
+def ready(env: Cluster, name: str) -> bool:
+    c = env.container(name)
     state = sh("docker", "exec", c, "systemctl", "is-active", "keepalived", "haproxy", check=False).split()
     track = sh("docker", "exec", c, "cat", "/run/hastack/track-haproxy", check=False).strip()
     return state == ["active", "active"] and track == "0"
 
 
-def wait_healthy(env: dict, timeout: float = 90) -> None:
+def wait_healthy(env: Cluster, timeout: float = 90) -> None:
     """Every balancer up and tracking, exactly one holding the VIP."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(ready(env, n) for n in env["nodes"]) and len(holder(env)) == 1:
+        if all(ready(env, n) for n in env.of_kind("balancer")) and len(vip_holders(env)) == 1:
             time.sleep(1.0)  # let the repaired node settle as backup
             return
         time.sleep(0.25)
     raise RuntimeError("the balancers did not become healthy within %d s" % timeout)
 
 
-async def trial(env: dict, fault: str, arm: str) -> tuple[dict, list]:
-    active = holder(env)[0]
-    node = env["nodes"][active]
+async def trial(env: Cluster, fault: str, arm: str) -> tuple[dict, list]:
+    active = vip_holders(env)[0]
+    node = {"container": env.container(active)}
     if fault == "network-cut":
         node["veths"] = host_veths(node["container"])
     elif fault == "haproxy-kill":
@@ -152,15 +112,15 @@ async def trial(env: dict, fault: str, arm: str) -> tuple[dict, list]:
     seconds = BASELINE + WINDOW[arm]
     # the ordinary client runs in its own process, so it cannot slow the 1 ms probe
     client = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hastack_lab.probe", "client", env["vip"], "80",
+        sys.executable, "-m", "hastack_lab.probe", "client", env.vip, "80",
         "/haproxy-alive", str(seconds), stdout=asyncio.subprocess.PIPE, cwd=ROOT / "tools")
     stop = asyncio.Event()
-    task = asyncio.ensure_future(fl.probe(env["vip"], 80, "/haproxy-alive", stop,
+    task = asyncio.ensure_future(fl.probe(env.vip, 80, "/haproxy-alive", stop,
                                           max_seconds=seconds + 15))
     await asyncio.sleep(BASELINE)
     fault_at = time.monotonic()
     try:
-        await asyncio.get_running_loop().run_in_executor(None, inject, fault, env, active)
+        await asyncio.get_running_loop().run_in_executor(None, inject, fault, node, active)
         fault_done = time.monotonic()
         await asyncio.sleep(max(0.0, fault_at + WINDOW[arm] - time.monotonic()))
         stop.set()
@@ -169,7 +129,7 @@ async def trial(env: dict, fault: str, arm: str) -> tuple[dict, list]:
         client_out, _ = await asyncio.wait_for(client.communicate(), timeout=30)
     finally:
         stop.set()
-        repair(fault, env, active)  # whatever happened, the balancer comes back
+        repair(fault, node)  # whatever happened, the balancer comes back
         if "trigger" in node:
             node.pop("trigger").kill()
         if client.returncode is None:
@@ -187,12 +147,12 @@ async def trial(env: dict, fault: str, arm: str) -> tuple[dict, list]:
 STRESS = ["stress-ng", "--cpu", "4", "--io", "2"]
 
 
-async def soak(env: dict, seconds: int) -> dict:
+async def soak(env: Cluster, seconds: int) -> dict:
     """No fault at all, but the CPUs and the disk loaded (stress-ng on the VIP holder):
     every VRRP transition in that time is a spurious one. A probe every 10 ms counts the
     requests that failed meanwhile, and the VIP holder is sampled every 5 s."""
-    active = holder(env)[0]
-    container = env["nodes"][active]["container"]
+    active = vip_holders(env)[0]
+    container = env.container(active)
     sh("docker", "exec", container, "sh", "-c",
        "command -v stress-ng >/dev/null || { apt-get update -q && apt-get install -y -q stress-ng; }",
        timeout=600)
@@ -201,14 +161,14 @@ async def soak(env: dict, seconds: int) -> dict:
         "docker", "exec", container, *STRESS, "--timeout", "%ds" % seconds, "--quiet",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     stop = asyncio.Event()
-    task = asyncio.ensure_future(fl.probe(env["vip"], 80, "/haproxy-alive", stop, interval=0.01,
+    task = asyncio.ensure_future(fl.probe(env.vip, 80, "/haproxy-alive", stop, interval=0.01,
                                           max_seconds=seconds + 10))
     holders, loadavg = [], []
     end = time.monotonic() + seconds
     try:
         while time.monotonic() < end:
             await asyncio.sleep(min(5.0, max(0.0, end - time.monotonic())))
-            now = await asyncio.get_running_loop().run_in_executor(None, holder, env)
+            now = await asyncio.get_running_loop().run_in_executor(None, vip_holders, env)
             holders.append(now)
             loadavg.append(float(Path("/proc/loadavg").read_text().split()[0]))
             print("soak %3.0f s left: VIP on %s, load %.1f" % (end - time.monotonic(), ",".join(now) or "-",
@@ -222,8 +182,8 @@ async def soak(env: dict, seconds: int) -> dict:
             except asyncio.TimeoutError:
                 load.kill()
     transitions = []
-    for name, node in env["nodes"].items():
-        log = sh("docker", "exec", node["container"], "journalctl", "-t", "keepalived-notify",
+    for name in env.of_kind("balancer"):
+        log = sh("docker", "exec", env.container(name), "journalctl", "-t", "keepalived-notify",
                  "--since", "@" + since, "-o", "short-iso-precise", "--no-pager", check=False)
         transitions += ["%s: %s" % (name, line) for line in log.splitlines() if "is now" in line]
     return {"seconds": seconds, "stress": " ".join(STRESS) + " (on %s)" % active, "holder": active,
@@ -234,121 +194,12 @@ async def soak(env: dict, seconds: int) -> dict:
             "loadavg_max": max(loadavg, default=0.0)}
 
 
-def repair_all(env: dict) -> None:
+def repair_all(env: Cluster) -> None:
     """Best effort: every balancer running (after an interrupted run)."""
-    for node in env["nodes"].values():
-        sh("docker", "start", node["container"], check=False)
+    for name in env.of_kind("balancer"):
+        sh("docker", "start", env.container(name), check=False)
         if shutil.which("ebtables"):
-            uncut(host_veths(node["container"]))
-
-
-def plot(out: Path, fault: str, timelines: dict) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(len(timelines), 1, figsize=(10, 2.6 * len(timelines)), squeeze=False)
-    for ax, (arm, (result, answers)) in zip(axes[:, 0], timelines.items()):
-        rows = {"failed": 0}
-        for a in answers:
-            if a["ok"]:
-                rows.setdefault(a["balancer"] or "?", len(rows))
-        for label, y in rows.items():
-            xs = [a["done"] * 1000 for a in answers if (a["ok"] and (a["balancer"] or "?") == label)
-                  or (label == "failed" and not a["ok"])]
-            ax.scatter(xs, [y] * len(xs), s=2, color="tab:red" if label == "failed" else None)
-        ax.axvline(0, color="black", linewidth=1)
-        ax.set_yticks(list(rows.values()), list(rows.keys()))
-        ax.set_xlabel("ms after the fault (answers by completion time)")
-        ax.set_title("%s, %s: median trial, downtime %.0f ms" % (fault, arm, result["downtime_ms"] or -1))
-    fig.tight_layout()
-    name = "timeline-%s.png" % fault
-    fig.savefig(out / name, dpi=110)
-    plt.close(fig)
-    return name
-
-
-def client_cell(clients: list[dict], key: str) -> str:
-    """'failed of requests' summed over the trials, or '-' for runs without the client."""
-    if not clients:
-        return "-"
-    return "%d of %d" % (sum(c[key] for c in clients), sum(c["requests"] for c in clients))
-
-
-def report(out: Path, results: list[dict], args: argparse.Namespace, plots: dict, started: str,
-           soaked: dict | None = None, broken: list[str] | None = None) -> None:
-    lines = [
-        "# Balancer failover on the local lab",
-        "",
-        "Run %s with `tools/lab experiment failover --trials %d` (%s). Probe: HTTP GET of "
-        "`/haproxy-alive` on the VIP every 1 ms, a new TCP connection each time, 100 ms "
-        "timeout. Downtime: the longest gap between good answers after the fault. "
-        "Each trial hits whichever balancer holds the VIP." % (
-            started, args.trials, ", ".join(args.faults) if args.trials else "no trials, soak only"),
-        "",
-        "| fault | arm | trials | min ms | median ms | p95 ms | max ms | mean ms "
-        "| ordinary client: failed in flight | ordinary client: failed, started after the fault |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for fault in args.faults:
-        for arm in args.arms:
-            rows = [r for r in results if r["fault"] == fault and r["arm"] == arm]
-            s = fl.summary([r["downtime_ms"] for r in rows if r["downtime_ms"] is not None])
-            if not s["n"]:
-                continue
-            clients = [r["client"] for r in rows if "client" in r]
-            lines.append("| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %s | %s |" % (
-                fault, arm, s["n"], s["min"], s["median"], s["p95"], s["max"], s["mean"],
-                client_cell(clients, "failed_in_flight"), client_cell(clients, "failed_after")))
-    lines += ["| paper (hard failure of the active balancer) | - | 50 | %.0f | - | - | %.0f | %.0f | - | - |"
-              % (fl.PAPER_RANGE_MS[0], fl.PAPER_RANGE_MS[1], fl.PAPER_MEAN_MS), ""]
-    for fault in args.faults:
-        tuned = fl.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "tuned"
-                            and r["downtime_ms"] is not None])
-        default = fl.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "default"
-                              and r["downtime_ms"] is not None])
-        if tuned.get("n") and default.get("n"):
-            line = "- %s: median %.0f ms tuned vs %.0f ms with advert_int 1 (%.1fx)" % (
-                fault, tuned["median"], default["median"], default["median"] / tuned["median"])
-            if fault == "hard-kill":  # the paper measured a hard failure only
-                line += "; the paper's mean (1787 ms) is %.1fx the tuned median" % (
-                    fl.PAPER_MEAN_MS / tuned["median"])
-            lines.append(line + ".")
-    lines += ["", "The ordinary client: 4 threads in a separate process, each sending one request "
-              "after another (10 ms apart) with Python's http.client: the kernel's standard TCP "
-              "behaviour (SYN retransmits after 1 s, orderly close) and a 5 s timeout. Its failed "
-              "requests are counted by when they started: in flight at the fault (for a kill: sent "
-              "before the kill command returned; for a graceful stop: before the stop began), or "
-              "after it. 'failed of requests' is the sum over all trials; results.json has each "
-              "trial's error kinds (`client.errors`).",
-              "", "Trials whose probe saw no answer on one side of the fault have no downtime and are "
-              "listed in results.json with `downtime_ms: null`: %d." % sum(r["downtime_ms"] is None for r in results),
-              ""]
-    if broken is not None:  # --check
-        lines += ["## Promises", "", "Checked by `--check` (probe.broken_promises): trials ran and the VIP "
-                  "moved in each; the ordinary client lost nothing it started after a fault; every tuned "
-                  "trial stayed under the paper's fastest (%.0f ms); the tuned median is below advert_int 1's."
-                  % fl.PAPER_RANGE_MS[0], ""]
-        lines += ["- **broken:** " + b for b in broken] if broken else ["Every promise kept."]
-        lines += [""]
-    if soaked:
-        lines += ["## Soak: %d s under load, no faults" % soaked["seconds"], "",
-                  "`%s` for %d s with the site configuration (advert_int as deployed), a probe of the VIP "
-                  "every 10 ms, the VIP holder sampled every 5 s. Highest 1-minute load average on "
-                  "the host: %.1f." % (soaked["stress"], soaked["seconds"], soaked["loadavg_max"]), "",
-                  "- VRRP transitions (spurious, since nothing failed): **%d**" % len(soaked["transitions"]),
-                  "- samples with the VIP elsewhere than on %s: %d" % (soaked["holder"], soaked["holder_changes"]),
-                  "- probe requests failed: %d of %d" % (soaked["probe_failed"], soaked["probe_requests"]), ""]
-        if soaked["probe_failed"] and not soaked["transitions"] and not soaked["holder_changes"]:
-            kinds = soaked.get("probe_errors")
-            lines += ["The VIP never moved (no transition, every sample on %s), so the failed probe requests "
-                      "are not failovers: %s." % (soaked["holder"], (
-                          "their errors were " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
-                          if kinds else "this run did not record their kind"), ""]
-        lines += ["    " + t for t in soaked["transitions"]] + ([""] if soaked["transitions"] else [])
-    for fault, name in plots.items():
-        lines += ["![%s](%s)" % (fault, name), ""]
-    (out / "report.md").write_text("\n".join(lines))
+            uncut(host_veths(env.container(name)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -381,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         args.arms = list(saved["arms"])
         plots = {f: "timeline-%s.png" % f for f in args.faults if (out / ("timeline-%s.png" % f)).exists()}
         broken = fl.broken_promises(saved["results"], args.faults, args.arms) if args.check else None
-        report(out, saved["results"], args, plots, saved["started"], saved.get("soak"), broken)
+        (out / "report.md").write_text(failover_report.render(saved["results"], args, plots, saved["started"],
+                                                             saved.get("soak"), broken))
         print("rewrote %s" % (out / "report.md"))
         return 1 if broken else 0
     env = lab()
@@ -420,12 +272,13 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(env)
         print("soak: %d s of %s, no faults" % (args.soak, " ".join(STRESS)), flush=True)
         soaked = asyncio.run(soak(env, args.soak))
-    plots = {fault: plot(out, fault, arms) for fault, arms in timelines.items()}
+    plots = {fault: failover_report.plot(out, fault, arms) for fault, arms in timelines.items()}
+    plots = {fault: name for fault, name in plots.items() if name}
     (out / "results.json").write_text(json.dumps({"started": started, "trials": args.trials,
                                                   "arms": {a: ARMS[a] for a in args.arms},
                                                   "results": results, "soak": soaked}, indent=1))
     broken = fl.broken_promises(results, args.faults, args.arms) if args.check else None
-    report(out, results, args, plots, started, soaked, broken)
+    (out / "report.md").write_text(failover_report.render(results, args, plots, started, soaked, broken))
     print("wrote %s" % out)
     for line in broken or []:
         print("broken promise: " + line, file=sys.stderr)

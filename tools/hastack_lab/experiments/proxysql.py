@@ -39,11 +39,15 @@ import threading
 import time
 from pathlib import Path
 
-from .. import galera as gl  # noqa: E402
-from .. import proxysql as pl  # noqa: E402
-from .. import site as sl  # noqa: E402
-from ..labenv import lab, of_kind, proxysql_admin, sh, wait_healthy  # noqa: E402
-from ..results import out_or_exit  # noqa: E402
+from .. import galera as gl
+from .. import proxysql as pl
+from ..proxysql import AFTER, BEFORE, PAUSE
+from ..reports import proxysql as proxysql_report
+from .. import site as sl
+from ..cluster import Cluster
+from ..labenv import lab, proxysql_admin, wait_healthy
+from ..shell import sh
+from ..results import out_or_exit
 
 PARTS = ["writer", "kill", "isolate", "lag"]
 # Each arm: what is set at runtime over the role's saved configuration, on both instances.
@@ -55,21 +59,19 @@ ARMS = {
     # the connection for 5 statements: what a write retry costs and buys
     "retry": {"mysql-query_retries_on_failure": "1", "mysql-auto_increment_delay_multiplex": "0"},
 }
-BEFORE, AFTER = 2.0, 6.0          # seconds of writes before the cut, and after it
-PAUSE = 0.01                      # between one writer's statements
 HOSTGROUPS = {"writer": 10, "reader": 30}
 
 
-def db_sql(env: dict, node: str, statement: str) -> str:
-    return sh("docker", "exec", env["servers"][node]["container"], "mariadb", "-N", "-B", "-e", statement)
+def db_sql(env: Cluster, node: str, statement: str) -> str:
+    return sh("docker", "exec", env.container(node), "mariadb", "-N", "-B", "-e", statement)
 
 
-def start_writer(env: dict, web: str, run: str, seconds: float) -> subprocess.Popen:
+def start_writer(env: Cluster, web: str, run: str, seconds: float) -> subprocess.Popen:
     variables = {"RUN": run, "WRITER": web, "TABLE": pl.TABLE, "SECONDS": str(seconds), "PAUSE": str(PAUSE),
-                 "COUNT": str(int(seconds / PAUSE) + 1), "PORT": "6033", "DBUSER": env["user"],
-                 "DBPASSWORD": env["password"]}
+                 "COUNT": str(int(seconds / PAUSE) + 1), "PORT": "6033", "DBUSER": env.user,
+                 "DBPASSWORD": env.password}
     cmd = ["docker", "exec"] + [a for k, v in variables.items() for a in ("-e", "%s=%s" % (k, v))]
-    return subprocess.Popen(cmd + [env["servers"][web]["container"], "python3", "-c", pl.WRITER],
+    return subprocess.Popen(cmd + [env.container(web), "python3", "-c", pl.WRITER],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -83,43 +85,43 @@ def finish_writers(procs: dict, timeout: float) -> dict:
     return writes
 
 
-def stored_nodes(env: dict, run: str) -> dict:
+def stored_nodes(env: Cluster, run: str) -> dict:
     """{(web, n): node} for the rows of one run, read with wsrep_sync_wait from a node
     that stayed up."""
-    rows = db_sql(env, env["writer_order"][-1], "SET SESSION wsrep_sync_wait = 1; SELECT writer, n, node FROM "
+    rows = db_sql(env, env.writer_order[-1], "SET SESSION wsrep_sync_wait = 1; SELECT writer, n, node FROM "
                   "hastack.%s WHERE run = '%s'" % (pl.TABLE, run))
     return {(w, int(n)): node for w, n, node in (line.split("\t") for line in rows.splitlines())}
 
 
-def set_arm(env: dict, values: dict) -> None:
+def set_arm(env: Cluster, values: dict) -> None:
     """The role's saved variables, with `values` over them, in runtime on every instance."""
-    for web in of_kind(env, "web"):
+    for web in env.of_kind("web"):
         proxysql_admin(env, web, "LOAD MYSQL VARIABLES FROM DISK; "
                        + "".join("SET %s = '%s'; " % kv for kv in values.items())
                        + "LOAD MYSQL VARIABLES TO RUNTIME;")
 
 
-def writer_trial(env: dict, run: str) -> dict:
+def writer_trial(env: Cluster, run: str) -> dict:
     """One power cut of the preferred writer under writes through both ProxySQLs, and
     beside them one client writing to the next writer directly: its stall is Galera's own
     (the survivors wait for the cluster to evict the dead node), which no proxy can beat."""
-    order = env["writer_order"]
+    order = env.writer_order
     wait_healthy(env)
-    direct = gl.Writer(name="direct", host=env["servers"][order[1]]["address"], user=env["user"],
-                       password=env["password"], run=run)
+    direct = gl.Writer(name="direct", host=env.servers[order[1]].address, user=env.user,
+                       password=env.password, run=run)
     stop = threading.Event()
     thread = direct.start(stop)
-    procs = {web: start_writer(env, web, run, BEFORE + AFTER) for web in of_kind(env, "web")}
+    procs = {web: start_writer(env, web, run, BEFORE + AFTER) for web in env.of_kind("web")}
     time.sleep(BEFORE)
     cut_at, cut_mono = time.time(), time.monotonic()
     try:
-        sh("docker", "kill", env["servers"][order[0]]["container"])
+        sh("docker", "kill", env.container(order[0]))
         writes = finish_writers(procs, BEFORE + AFTER + 30)
         stop.set()
         thread.join(30)
     finally:  # the cluster is left as it was found, also when the run is interrupted
         stop.set()
-        sh("docker", "start", env["servers"][order[0]]["container"])
+        sh("docker", "start", env.container(order[0]))
     healthy_s = wait_healthy(env)
     result = pl.writer_trial(writes, stored_nodes(env, run), cut_at, order[1])
     result["galera_stall_ms"] = gl.stall_ms(direct.outcomes, cut_mono)
@@ -127,7 +129,7 @@ def writer_trial(env: dict, run: str) -> dict:
     return result
 
 
-def part_writer(env: dict, trials: int, arms: list[str]) -> dict:
+def part_writer(env: Cluster, trials: int, arms: list[str]) -> dict:
     results: dict = {arm: [] for arm in arms}
     try:
         for i in range(trials):
@@ -143,25 +145,25 @@ def part_writer(env: dict, trials: int, arms: list[str]) -> dict:
     return {"trials": results, "summary": {arm: pl.arm_summary(results[arm]) for arm in arms}}
 
 
-def drained_by(env: dict, web: str, since: float, until: float) -> list[str]:
+def drained_by(env: Cluster, web: str, since: float, until: float) -> list[str]:
     """The balancers whose health check marked `web` DOWN between two wall-clock times (from
     HAProxy's journal)."""
     found = []
-    for lb in of_kind(env, "balancer"):
-        log = sh("docker", "exec", env["servers"][lb]["container"], "journalctl", "-u", "haproxy", "-o", "cat",
+    for lb in env.of_kind("balancer"):
+        log = sh("docker", "exec", env.container(lb), "journalctl", "-u", "haproxy", "-o", "cat",
                  "--since", "@%.3f" % since, "--until", "@%.3f" % until, "--no-pager", check=False)
         if re.search(r"Server \S+/%s is DOWN" % re.escape(web), log):
             found.append(lb)
     return found
 
 
-def part_kill(env: dict, trials: int = 5) -> dict:
-    web = of_kind(env, "web")[0]
-    container = env["servers"][web]["container"]
+def part_kill(env: Cluster, trials: int = 5) -> dict:
+    web = env.of_kind("web")[0]
+    container = env.container(web)
     results = []
     for i in range(trials):
         wait_healthy(env)
-        stream = sl.Stream(env["vip"]).start()
+        stream = sl.Stream(env.vip).start()
         time.sleep(2.0)
         killed, killed_at = time.monotonic(), time.time()
         sh("docker", "exec", container, "systemctl", "kill", "--signal=SIGKILL", "proxysql")
@@ -184,12 +186,12 @@ def part_kill(env: dict, trials: int = 5) -> dict:
     return {"web": web, "trials": results, "failed": sum(r["failed"] for r in results)}
 
 
-def part_isolate(env: dict, seconds: float = 8.0) -> dict:
-    web, db = of_kind(env, "web")[0], env["writer_order"][0]
-    container, address = env["servers"][web]["container"], env["servers"][db]["address"]
+def part_isolate(env: Cluster, seconds: float = 8.0) -> dict:
+    web, db = env.of_kind("web")[0], env.writer_order[0]
+    container, address = env.container(web), env.servers[db].address
     wait_healthy(env)
     run = "pxi-%d" % int(time.time())
-    procs = {w: start_writer(env, w, run, BEFORE + seconds + 6.0) for w in of_kind(env, "web")}
+    procs = {w: start_writer(env, w, run, BEFORE + seconds + 6.0) for w in env.of_kind("web")}
     time.sleep(BEFORE)
     cut_at = time.time()
     sh("docker", "exec", container, "ip", "route", "add", "blackhole", address + "/32")
@@ -218,7 +220,7 @@ def part_isolate(env: dict, seconds: float = 8.0) -> dict:
     return {"web": web, "db": db, "seconds": seconds, "per_web": per_web, "lost": lost}
 
 
-def reader_state(env: dict, web: str, address: str) -> str:
+def reader_state(env: Cluster, web: str, address: str) -> str:
     """Where one web server's ProxySQL has a node: writer, reader, or out (neither)."""
     rows = proxysql_admin(env, web, "SELECT hostgroup_id FROM runtime_mysql_servers WHERE hostname = '%s' "
                                     "AND status = 'ONLINE'" % address).split()
@@ -226,18 +228,18 @@ def reader_state(env: dict, web: str, address: str) -> str:
     return "writer" if HOSTGROUPS["writer"] in groups else "reader" if HOSTGROUPS["reader"] in groups else "out"
 
 
-def part_lag(env: dict, hold: float = 20.0) -> dict:
+def part_lag(env: Cluster, hold: float = 20.0) -> dict:
     """db1 desynced with its applier stopped behind FLUSH TABLES WITH READ LOCK, held by a
     client session for `hold` seconds, while both web servers write."""
-    reader = env["writer_order"][-1]
-    web, address = of_kind(env, "web")[0], env["servers"][reader]["address"]
+    reader = env.writer_order[-1]
+    web, address = env.of_kind("web")[0], env.servers[reader].address
     wait_healthy(env)
     run = "pxl-%d" % int(time.time())
-    procs = {w: start_writer(env, w, run, hold + 15.0) for w in of_kind(env, "web")}
+    procs = {w: start_writer(env, w, run, hold + 15.0) for w in env.of_kind("web")}
     started = time.monotonic()
     timeline, lock_released = [], None
     # the lock lives as long as this session: a shell that sleeps, then unlocks
-    holder = subprocess.Popen(["docker", "exec", env["servers"][reader]["container"], "mariadb", "-e",
+    holder = subprocess.Popen(["docker", "exec", env.container(reader), "mariadb", "-e",
                                "SET GLOBAL wsrep_desync = ON; FLUSH TABLES WITH READ LOCK; SELECT SLEEP(%d); "
                                "UNLOCK TABLES; SET GLOBAL wsrep_desync = OFF;" % int(hold)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -259,90 +261,6 @@ def part_lag(env: dict, hold: float = 20.0) -> dict:
             "max_recv_queue": max((q for _, _, q in timeline if q is not None), default=None),
             "failed_writes": sum(1 for rows in writes.values() for r in rows if not r["ok"]),
             "timeline": timeline}
-
-
-def report(out: Path, data: dict) -> None:
-    lines = ["# ProxySQL in the lab", "", "Run %s (`tools/lab experiment proxysql %s`). ProxySQL %s on each web server; "
-             "writer order %s." % (data["started"], data["argv"], data["version"], ", ".join(data["writer_order"])),
-             ""]
-    w = data.get("writer")
-    if w:
-        lines += ["## The writer's power cut", "",
-                  "db3 (the preferred writer) is power-cut (docker kill) %.0f s into writes from both web servers, "
-                  "each through its own ProxySQL (autocommit INSERTs, %.0f ms apart, one client per web server). "
-                  "*Resume*: from the cut to the first write acknowledged on %s, the later of the two web servers. "
-                  "*Failed*: writes the application saw fail. *Lost*: acknowledged writes missing afterwards. "
-                  "*Galera's own stall*: the longest wait of a client writing to %s directly, in the same trial: "
-                  "the survivors commit nothing until the cluster has evicted the dead node (evs.suspect_timeout), "
-                  "and no proxy can beat it. The arms alternate trial by trial: *tuned* is the proxysql role's "
-                  "settings, *defaults* ProxySQL's own monitor settings (%s), *retry* the role's with writes "
-                  "sent again when their backend dies (query_retries_on_failure=1, "
-                  "auto_increment_delay_multiplex=0). *Twice*: failed writes that ProxySQL had sent again "
-                  "after they had committed (the table's unique key refused the second copy). The anchor: ProxySQL issue #3053, a Galera writer "
-                  "failover of several seconds. Goal: p95 <= 500 ms and 0 failed writes." % (
-                      BEFORE, PAUSE * 1000, data["writer_order"][1], data["writer_order"][1],
-                      ", ".join("%s=%s" % (k[6:], v) for k, v in pl.PROXYSQL_DEFAULTS.items())), "",
-                  "| arm | trials | resume min | median | p95 | max (ms) | Galera's own stall, median / p95 | "
-                  "added by ProxySQL, median / p95 | never resumed | failed writes (trials with any) | twice | "
-                  "lost of acknowledged |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for arm, s in w["summary"].items():
-            r, g, a = s["resume_ms"], s["galera_stall_ms"], s["added_ms"]
-            lines.append("| %s | %d | %s | %s | %s | %s | %s / %s | %s / %s | %d | %d (%d) | %d | %d of %d |" % (
-                arm, s["trials"], r.get("min", "-"), r.get("median", "-"), r.get("p95", "-"), r.get("max", "-"),
-                g.get("median", "-"), g.get("p95", "-"), a.get("median", "-"), a.get("p95", "-"),
-                s["never_resumed"], s["failed"], s["trials_with_failures"], s.get("applied_twice", 0), s["lost"],
-                s["acknowledged"]))
-        errors: dict = {}
-        for arm, trials in w["trials"].items():
-            for t in trials:
-                for e, n in t["failed_errors"].items():
-                    errors.setdefault(arm, {}).setdefault(e, 0)
-                    errors[arm][e] += n
-        lines += [""] + ["- %s, failed writes: %s" % (arm, "; ".join("%s x%d" % en for en in e.items()))
-                         for arm, e in errors.items()] + [""]
-    k = data.get("kill")
-    if k:
-        lines += ["## ProxySQL killed on %s" % k["web"], "",
-                  "SIGKILL to ProxySQL on %s while 4 clients ask for the demo page through the VIP; systemd starts "
-                  "it again (Restart=on-failure). The demo answers 503 when its database path fails, HAProxy retries "
-                  "a GET on the other web server, and its health check (through ProxySQL) drains %s. Goal: 0 failed "
-                  "GETs." % (k["web"], k["web"]), "",
-                  "| trial | failed of requests (10 s) | longest gap (ms) | answered by | ProxySQL active again (s) "
-                  "| health check took it out on |", "|---|---|---|---|---|---|"]
-        for i, t in enumerate(k["trials"], 1):
-            lines.append("| %d | %d of %d | %s | %s | %s | %s |" % (
-                i, t["failed"], t["requests"], t["longest_gap_ms"],
-                ", ".join("%s %d" % kv for kv in t["servers"].items()), t["proxysql_back_s"],
-                ", ".join(t.get("drained_by", [])) or "-"))
-        lines += [""]
-    i = data.get("isolate")
-    if i:
-        lines += ["## %s cut off from %s only" % (i["db"], i["web"]), "",
-                  "A blackhole route to %s inside %s for %.0f s, while both web servers write through their own "
-                  "ProxySQL. The Galera cluster itself stays whole: only %s's ProxySQL loses %s." % (
-                      i["db"], i["web"], i["seconds"], i["web"], i["db"]), "",
-                  "| web server | phase | writes | failed | acknowledged, by the node that executed them |",
-                  "|---|---|---|---|---|"]
-        for web, phases in i["per_web"].items():
-            for phase, p in phases.items():
-                where = ", ".join("%s %d" % kv for kv in p["on"].items()) or "-"
-                lines.append("| %s | %s | %d | %d | %s |" % (web, phase, p["writes"], p["failed"], where))
-        lines += ["", "Acknowledged writes lost: %d." % i["lost"], ""]
-    lag = data.get("lag")
-    if lag:
-        lines += ["## A reader that falls behind", "",
-                  "%s is desynced (wsrep_desync) and its applier held by FLUSH TABLES WITH READ LOCK for %.0f s "
-                  "while both web servers write; then unlocked and resynced. ProxySQL takes a reader out when its "
-                  "receive queue passes proxysql_max_transactions_behind." % (lag["reader"], lag["hold_s"]), "",
-                  "- largest receive queue: %s write-sets" % lag["max_recv_queue"],
-                  "- out of %s's readers at %s s; lock released at %s s; back among the readers at %s s" % (
-                      lag["web"], lag["out_of_readers_at_s"], lag["lock_released_s"], lag["back_at_s"]),
-                  "- writes that failed meanwhile: %d" % lag["failed_writes"], ""]
-    if data["broken_promises"]:
-        lines += ["## Broken promises", ""] + ["- %s" % b for b in data["broken_promises"]] + [""]
-    else:
-        lines += ["Every promise checked held.", ""]
-    (out / "report.md").write_text("\n".join(lines))
 
 
 def broken(data: dict) -> list[str]:
@@ -388,11 +306,11 @@ def main(argv: list[str] | None = None) -> int:
             data["writer"]["summary"] = {arm: pl.arm_summary(trials) for arm, trials in data["writer"]["trials"].items()}
         data["broken_promises"] = broken(data)
         (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
-        report(out, data)
+        (out / "report.md").write_text(proxysql_report.render(data))
         print("rewrote %s" % (out / "report.md"))
         return 1 if data["broken_promises"] else 0
     env = lab()
-    if not env["writer_order"]:
+    if not env.writer_order:
         why = "ProxySQL is not installed in the lab: deploy with PROXYSQL_DEB set (docs/lab.md)"
         if args.if_installed:
             print("proxysql-experiment: not run: %s" % why)
@@ -400,11 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(why)
     args.out = out_or_exit(parser, args.out, "proxysql")
     args.out.mkdir(parents=True, exist_ok=True)
-    web = of_kind(env, "web")[0]
+    web = env.of_kind("web")[0]
     data: dict = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  "argv": " ".join(sys.argv[1:]), "writer_order": env["writer_order"],
-                  "version": sh("docker", "exec", env["servers"][web]["container"], "proxysql", "--version").strip()}
-    db_sql(env, env["writer_order"][0], "USE hastack; %s; %s" % (pl.SCHEMA, gl.SCHEMA))
+                  "argv": " ".join(sys.argv[1:] if argv is None else argv), "writer_order": env.writer_order,
+                  "version": sh("docker", "exec", env.container(web), "proxysql", "--version").strip()}
+    db_sql(env, env.writer_order[0], "USE hastack; %s; %s" % (pl.SCHEMA, gl.SCHEMA))
     for part, run in (("writer", lambda: part_writer(env, args.trials, arms)), ("kill", lambda: part_kill(env, args.kill_trials)),
                       ("isolate", lambda: part_isolate(env)), ("lag", lambda: part_lag(env))):
         if part in parts:
@@ -412,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             data[part] = run()
     data["broken_promises"] = broken(data)
     (args.out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
-    report(args.out, data)
+    (args.out / "report.md").write_text(proxysql_report.render(data))
     print("report: %s" % (args.out / "report.md"))
     for b in data["broken_promises"]:
         print("BROKEN: %s" % b)

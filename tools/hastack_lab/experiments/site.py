@@ -48,63 +48,45 @@ import threading
 import time
 from pathlib import Path
 
-from .. import ROOT  # noqa: E402
-from .. import galera as gl  # noqa: E402
-from .. import host as host_lib  # noqa: E402
-from .. import site as sl  # noqa: E402
-from ..labenv import lab, of_kind, put_vip_on, sh, vip_holders, wait_healthy  # noqa: E402
-from ..browser import Browser, BrowserError  # noqa: E402
-from ..results import out_or_exit  # noqa: E402
+from .. import ROOT, playbook
+from .. import galera as gl
+from .. import host as host_lib
+from .. import site as sl
+from ..reports import site as site_report
+from ..site import BASELINE, BROWSER_LOADS, MODES, TAIL, WINDOW
+from ..cluster import Cluster
+from ..labenv import lab, put_vip_on, vip_holders, wait_healthy
+from ..shell import sh
+from ..browser import Browser, BrowserError
+from ..results import out_or_exit
 
 BIN = ROOT / ".venv" / "bin"
 PARTS = ["table5", "distribution", "replication", "browser", "throughput", "converge"]
 SERVERS = ["lb1", "lb2", "web1", "web2", "db1", "db2", "db3"]
-MODES = {"kill": "docker kill (power cut)", "stop": "docker stop (clean shutdown)"}
-BASELINE, WINDOW, TAIL = 3.0, 8.0, 3.0  # seconds of stream before the fault, after it, after recovery
-BROWSER_LOADS = 3
 # the static page wrk asks for: written on the sync's source, rsync_sync puts it on the others
 BENCH_DIR, BENCH_PAGE = "/var/www/hastack/shared", "hastack-bench.html"
 WRK_ROUNDS, WRK_SECONDS, WRK_THREADS, WRK_CONNECTIONS = 3, 5, 2, 32
 THROUGHPUT_TARGET = 0.9
 
 
-def writers(env: dict, run: str) -> list:
-    return [gl.Writer(name=n, host=env["servers"][n]["address"], user=env["user"], password=env["password"],
-                      run=run) for n in of_kind(env, "database")]
-
-
-def present_rows(env: dict, node: str, run: str) -> dict:
-    import pymysql
-    conn = pymysql.connect(host=env["servers"][node]["address"], user=env["user"], password=env["password"],
-                           database="hastack", autocommit=True, connect_timeout=5)
-    rows: dict = {}
-    with conn.cursor() as cur:
-        cur.execute("SET SESSION wsrep_sync_wait = 1")
-        cur.execute("SELECT writer, n FROM " + gl.TABLE + " WHERE run = %s", (run,))
-        for writer, n in cur.fetchall():
-            rows.setdefault(writer, set()).add(n)
-    conn.close()
-    return rows
-
-
 # ---------------------------------------------------------------- parts
 
-def table5_trial(env: dict, name: str, mode: str) -> tuple[dict, list]:
+def table5_trial(env: Cluster, name: str, mode: str) -> tuple[dict, list]:
     wait_healthy(env)
     moved_from = []
-    if env["servers"][name]["kind"] == "balancer":
+    if env.servers[name].kind == "balancer":
         # the paper fails the active balancer: failing the backup would test nothing
         moved_from = put_vip_on(env, name)
         if moved_from:
             wait_healthy(env)
     run = "site-%s-%s-%d" % (name, mode, int(time.time()))
-    stream = sl.Stream(env["vip"]).start()
+    stream = sl.Stream(env.vip).start()
     stop = threading.Event()
-    db_writers = writers(env, run)
+    db_writers = gl.writers(env, run, env.of_kind("database"))
     threads = [w.start(stop) for w in db_writers]
     vip_before = vip_holders(env)
     time.sleep(BASELINE)
-    container = env["servers"][name]["container"]
+    container = env.container(name)
     fault_at = time.monotonic()
     sh("docker", "kill" if mode == "kill" else "stop", container)
     fault_done = time.monotonic()
@@ -121,8 +103,8 @@ def table5_trial(env: dict, name: str, mode: str) -> tuple[dict, list]:
         t.join(30)
     vip_after = vip_holders(env)
     acknowledged = {w.name: w.acknowledged() for w in db_writers}
-    survivor = next(n for n in of_kind(env, "database") if n != name)
-    lost = gl.lost(acknowledged, present_rows(env, survivor, run))
+    survivor = next(n for n in env.of_kind("database") if n != name)
+    lost = gl.lost(acknowledged, gl.present_rows(env, survivor, run))
     stalls = [gl.stall_ms(w.outcomes, fault_at) for w in db_writers if w.name != name]
     before = sl.window(hits, fault_at - BASELINE, fault_at)
     fault = sl.window(hits, fault_at, repair_at)
@@ -132,7 +114,7 @@ def table5_trial(env: dict, name: str, mode: str) -> tuple[dict, list]:
     # stop had returned); a request sent in the few ms before may still be served by it
     down = sl.window(hits, fault_done, repair_at)
     result = {
-        "server": name, "kind": env["servers"][name]["kind"], "mode": mode, "inject_ms": round((fault_done - fault_at) * 1000, 1),
+        "server": name, "kind": env.servers[name].kind, "mode": mode, "inject_ms": round((fault_done - fault_at) * 1000, 1),
         "before": before, "fault": fault, "recovery": recovery, "after": after, "down": down,
         "kept_working": sl.kept_working(fault, recovery, bool(fault["servers"])),
         "healthy_after_start_s": round(healthy_s, 1),
@@ -147,21 +129,15 @@ def table5_trial(env: dict, name: str, mode: str) -> tuple[dict, list]:
     return result, sl.as_dicts(hits, fault_at)
 
 
-def distribution(env: dict, count: int = 1000) -> dict:
+def distribution(env: Cluster, count: int = 1000) -> dict:
     wait_healthy(env)
-    spread = sl.distribution(sl.requests(env["vip"], count))
-    cookie = sl.sticky_cookie(env["vip"])
-    sticky = sl.distribution(sl.requests(env["vip"], count, cookie=cookie)) if cookie else {}
+    spread = sl.distribution(sl.requests(env.vip, count))
+    cookie = sl.sticky_cookie(env.vip)
+    sticky = sl.distribution(sl.requests(env.vip, count, cookie=cookie)) if cookie else {}
     target = cookie.partition("=")[2]
     stuck = sticky.get("per_server", {}).get(target, 0)
     return {"without_cookie": spread, "cookie": cookie, "with_cookie": sticky,
             "stuck_share": round(stuck / max(1, sticky.get("requests", 0)), 4)}
-
-
-def _connect(env: dict, node: str, database: str | None = "hastack"):
-    import pymysql
-    return pymysql.connect(host=env["servers"][node]["address"], user=env["user"], password=env["password"],
-                           database=database, autocommit=True, connect_timeout=5)
 
 
 def _watch(conn, table: str, run: str, origin: str, n: int, committed: float, out: list) -> None:
@@ -175,12 +151,12 @@ def _watch(conn, table: str, run: str, origin: str, n: int, committed: float, ou
         time.sleep(0.0005)
 
 
-def replication(env: dict, rows_per_node: int = 20) -> dict:
+def replication(env: Cluster, rows_per_node: int = 20) -> dict:
     """The delay until a row committed on one node is readable on each other node, with
     the application's user, in a table of the application's database."""
     wait_healthy(env)
-    nodes = of_kind(env, "database")
-    conns = {n: _connect(env, n) for n in nodes}
+    nodes = env.of_kind("database")
+    conns = {n: gl.connect(env, n) for n in nodes}
     table = "hastack_replication_probe"
     run = "repl-%d" % int(time.time())
     with conns[nodes[0]].cursor() as cur:
@@ -214,13 +190,13 @@ def replication(env: dict, rows_per_node: int = 20) -> dict:
             "all": sl.delay_summary(everything)}
 
 
-def replication_table(env: dict) -> dict:
+def replication_table(env: Cluster) -> dict:
     """The paper's table: a database created on each node (as root, through the node's
     socket) is listed on every node."""
-    nodes = of_kind(env, "database")
+    nodes = env.of_kind("database")
 
     def sql(node, statement):
-        return sh("docker", "exec", env["servers"][node]["container"], "mariadb", "-N", "-B", "-e", statement)
+        return sh("docker", "exec", env.container(node), "mariadb", "-N", "-B", "-e", statement)
 
     seen = {}
     try:
@@ -235,14 +211,14 @@ def replication_table(env: dict) -> dict:
     return {"seen": seen, "complete": all(v == expected for v in seen.values())}
 
 
-def browser(env: dict, out: Path, chromium: str) -> dict:
+def browser(env: Cluster, out: Path, chromium: str) -> dict:
     """A person with a browser: Chromium loads the demo page through the VIP, over HTTP
     and over HTTPS (the lab's certificate is self-signed, so its errors are ignored),
     BROWSER_LOADS times in one session, and keeps a screenshot of the last load."""
     wait_healthy(env)
-    result: dict = {"web_servers": of_kind(env, "web"), "chromium": sh(chromium, "--version").strip()}
+    result: dict = {"web_servers": env.of_kind("web"), "chromium": sh(chromium, "--version").strip()}
     for scheme in ("http", "https"):
-        url = "%s://%s/" % (scheme, env["vip"])
+        url = "%s://%s/" % (scheme, env.vip)
         check: dict = {"url": url, "loads": []}
         try:
             with Browser(chromium, ignore_certificate_errors=scheme == "https") as b:
@@ -267,24 +243,24 @@ def _web_get(address: str, path: str) -> int:
         conn.close()
 
 
-def throughput(env: dict, wrk: str) -> dict:
+def throughput(env: Cluster, wrk: str) -> dict:
     """Requests per second for a static page through the VIP, and directly to one web
     server, with wrk: WRK_ROUNDS rounds of each, alternating which goes first."""
     wait_healthy(env)
-    webs = of_kind(env, "web")
+    webs = env.of_kind("web")
     direct = webs[0]  # the lab's rsync_sync source: the first web server
     page = "<!DOCTYPE html>\n<html><head><title>hastack static</title></head><body>\n%s</body></html>\n" % (
         "<p>A static page, served by Apache without PHP.</p>\n" * 24)
     path = "/shared/" + BENCH_PAGE
     dest = "%s/%s" % (BENCH_DIR, BENCH_PAGE)
-    subprocess.run(["docker", "exec", "-i", env["servers"][direct]["container"], "sh", "-c",
+    subprocess.run(["docker", "exec", "-i", env.container(direct), "sh", "-c",
                     "cat > {0}.new && chmod 0644 {0}.new && mv {0}.new {0}".format(dest)],
                    input=page.encode(), check=True, capture_output=True, timeout=30)
     runs: dict = {"vip": [], "direct": []}
-    targets = {"vip": env["vip"], "direct": env["servers"][direct]["address"]}
+    targets = {"vip": env.vip, "direct": env.servers[direct].address}
     try:
         deadline = time.monotonic() + 60
-        while any(_web_get(env["servers"][w]["address"], path) != 200 for w in webs):
+        while any(_web_get(env.servers[w].address, path) != 200 for w in webs):
             if time.monotonic() > deadline:
                 raise RuntimeError("%s did not reach every web server within 60 s" % path)
             time.sleep(0.5)
@@ -295,7 +271,7 @@ def throughput(env: dict, wrk: str) -> dict:
                 runs[target].append(sl.wrk_result(output))
                 print("  %s: %.0f requests/s" % (target, runs[target][-1]["rps"]), flush=True)
     finally:
-        sh("docker", "exec", env["servers"][direct]["container"], "rm", "-f", dest, check=False)
+        sh("docker", "exec", env.container(direct), "rm", "-f", dest, check=False)
     return {"path": path, "bytes": len(page), "direct_to": direct, "rounds": WRK_ROUNDS, "seconds": WRK_SECONDS,
             "threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "target": THROUGHPUT_TARGET,
             "cpus": os.cpu_count(),
@@ -322,211 +298,17 @@ def converge(collections: Path | None = None) -> dict:
     hastack.web.site from the collection installed there (as after a Galaxy install),
     not the checkout's: the lab's inventory and ansible.cfg stay, the collection is that
     copy alone."""
-    env = dict(os.environ)
     if collections is None:
-        playbook, source = "site.yml", "the checkout"
+        name, source = "site.yml", "the checkout"
     else:
-        playbook, source = "hastack.web.site", "the collection installed in %s" % collections
-        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections.resolve())
+        name, source = "hastack.web.site", "the collection installed in %s" % collections
     start = time.monotonic()
-    proc = subprocess.run([str(BIN / "ansible-playbook"), playbook], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=1800, check=False)
+    rc, output = playbook.run(name, collections=collections, timeout=1800)
     seconds = round(time.monotonic() - start, 1)
-    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout, re.M)
-    return {"playbook": playbook, "from": source, "seconds": seconds, "rc": proc.returncode,
+    recap = re.findall(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output, re.M)
+    return {"playbook": name, "from": source, "seconds": seconds, "rc": rc,
             "changed": {h: int(c) for h, _, c, _, _ in recap}, "failed": {h: int(f) for h, _, _, _, f in recap},
-            "changed_tasks": sl.changed_tasks(proc.stdout)}
-
-
-# ---------------------------------------------------------------- report
-
-def fmt(value, unit="") -> str:
-    return "-" if value is None else "%s%s" % (value, unit)
-
-
-def counts(mapping: dict) -> str:
-    return ", ".join("%s %d" % (k, v) for k, v in mapping.items()) or "-"
-
-
-def report(out: Path, data: dict) -> None:
-    lines = ["# The whole system under faults (lab)", "",
-             "Run %s with `tools/lab experiment site %s`." % (data["started"], data["argv"]), ""]
-    trials = data.get("table5")
-    if trials:
-        database = sorted({str(t["before"]["database"]) for t in trials})
-        lines += ["## The paper's table 5: each server fails in turn", "",
-                  "A stream of requests to the demo page through the VIP (4 clients, a new connection and session "
-                  "each, 5 s timeout) and one writer per database node run throughout. The server fails "
-                  "%.0f s into the stream, is started again %.0f s later, and the stream goes on until every "
-                  "server is healthy, plus %.0f s. *Gap*: the longest time no client got a good answer. *Failed*: "
-                  "requests that failed, by when they were sent (the fault phase / the recovery phase). *Lost*: "
-                  "acknowledged database rows missing afterwards; *stall*: the longest wait for an acknowledged "
-                  "insert on the other nodes. A balancer fails while it holds the VIP, as in the paper: "
-                  "before its trial the VIP is moved to it (keepalived restarted on the holder), marked *moved from* "
-                  "in the VIP column." % (BASELINE, WINDOW, TAIL), "",
-                  "Targets: the service keeps working; 0 failed requests; 0 lost rows.", "",
-                  "| server | fault | kept working | gap fault / recovery (ms) | failed fault / recovery | "
-                  "answered before -> during | VIP before -> during -> after | rows lost | stall (ms) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for t in trials:
-            lines.append("| %s | %s | %s | %s / %s | %d of %d / %d of %d | %s -> %s | %s -> %s -> %s | %d of %d | %s |" % (
-                t["server"], t["mode"], "**yes**" if t["kept_working"] else "**no**",
-                t["fault"]["longest_gap_ms"], t["recovery"]["longest_gap_ms"],
-                t["fault"]["failed"], t["fault"]["requests"], t["recovery"]["failed"], t["recovery"]["requests"],
-                counts(t["before"]["servers"]), counts(t["fault"]["servers"]),
-                (",".join(t["vip"]["before"]) or "-") + (
-                    " (moved from %s)" % ",".join(t["vip"]["moved_from"]) if t["vip"].get("moved_from") else ""),
-                ",".join(t["vip"]["during"]) or "-",
-                ",".join(t["vip"]["after"]) or "-", t["db"]["lost"], t["db"]["acknowledged"],
-                fmt(t["db"]["stall_ms_on_others"])))
-        errors = {}
-        for t in trials:
-            for phase in ("fault", "recovery"):
-                for error, n in t[phase]["errors"].items():
-                    key = "%s %s, %s" % (t["server"], t["mode"], phase)
-                    errors.setdefault(key, []).append("%s x%d" % (error, n))
-        lines += [""]
-        if errors:
-            lines += ["Failed requests by error:", ""] + ["- %s: %s" % (k, ", ".join(v)) for k, v in errors.items()]
-            lines += [""]
-        lines += ["Reads and writes through ProxySQL, as the demo page reported them: %s." % ", ".join(database), ""]
-        proxied = [t for t in trials if t["fault"]["writes"] or t["before"]["writes"]]
-        if proxied:
-            lines += ["ProxySQL's writer order (the role's, most preferred first): %s. *During*: the requests sent "
-                      "once the server was down. *After*: the last %.0f s, once every server is healthy again and "
-                      "each ProxySQL writes to %s." % (
-                          ", ".join(data.get("writer_order", [])) or "-", TAIL,
-                          (data.get("writer_order") or ["-"])[0]), "",
-                      "| server | fault | reads before -> during -> after | writes before -> during -> after |",
-                      "|---|---|---|---|"]
-            for t in proxied:
-                lines.append("| %s | %s | %s -> %s -> %s | %s -> %s -> %s |" % (
-                    t["server"], t["mode"], counts(t["before"]["reads"]), counts(t.get("down", t["fault"])["reads"]),
-                    counts(t.get("after", {}).get("reads", {})), counts(t["before"]["writes"]),
-                    counts(t.get("down", t["fault"])["writes"]), counts(t.get("after", {}).get("writes", {}))))
-            lines += [""]
-        for mode in data["modes"]:
-            lines += ["![timeline, %s](timeline-%s.png)" % (MODES[mode], mode), ""]
-    dist = data.get("distribution")
-    if dist:
-        wc = dist["without_cookie"]
-        lines += ["## Load distribution", "",
-                  "%d requests without a cookie (each a new session): %s; failed %d. With the balancers' cookie "
-                  "`%s`: %s of %d requests on that server (target 100 %%)." % (
-                      wc["requests"], ", ".join("%s %d (%.1f %%)" % (s, c, 100 * wc["share"][s])
-                                                for s, c in wc["per_server"].items()),
-                      wc["failed"], dist["cookie"] or "none",
-                      "%.1f %%" % (100 * dist["stuck_share"]), dist["with_cookie"].get("requests", 0)), ""]
-    repl = data.get("replication")
-    if repl:
-        paper = data.get("replication_table", {})
-        lines += ["## Replication", "",
-                  "The paper's table: a database created on each node, then listed on every node: %s." % (
-                      "each node lists all of them" if paper.get("complete") else "**incomplete**: %s" % paper),
-                  "", "Delay from an autocommit insert returning on one node to the row being readable on another "
-                  "(each other node asked every 0.5 ms by a thread of its own, with wsrep_sync_wait=0), %d rows from "
-                  "each node:" % repl["rows_per_node"],
-                  "", "| from -> to | visible | min | median | p95 | max (ms) |", "|---|---|---|---|---|---|"]
-        for pair, s in repl["per_pair"].items():
-            lines.append("| %s | %d of %d | %s | %s | %s | %s |" % (
-                pair, repl["visible"].get(pair, 0), repl["rows_per_node"], s.get("min"), s.get("median"),
-                s.get("p95"), s.get("max")))
-        a = repl["all"]
-        lines += ["", "All pairs: median %s ms, p95 %s ms, max %s ms." % (a.get("median"), a.get("p95"), a.get("max")),
-                  ""]
-    seen = data.get("browser")
-    if seen:
-        lines += ["## In a browser", "",
-                  "%s, headless, loaded the demo page through the VIP %d times in one session (one profile, so "
-                  "the balancers' and PHP's cookies went with each load), over HTTP and over HTTPS." % (
-                      seen["chromium"], BROWSER_LOADS), "",
-                  "| scheme | served by | balancer saw | session counter | screenshot |", "|---|---|---|---|---|"]
-        for scheme in ("http", "https"):
-            check = seen[scheme]
-            if check.get("error"):
-                lines.append("| %s | **error:** %s | | | |" % (scheme, check["error"]))
-                continue
-            lines.append("| %s | %s | %s | %s | [%s](%s) |" % (
-                scheme, ", ".join(str(p["server"]) for p in check["loads"]),
-                ", ".join(str(p["via"]) for p in check["loads"]),
-                " -> ".join(str(p["count"]) for p in check["loads"]), check["screenshot"], check["screenshot"]))
-        lines += [""] + ["![%s](%s)" % (s, seen[s]["screenshot"]) for s in ("http", "https")
-                         if seen[s].get("screenshot")] + [""]
-    speed = data.get("throughput")
-    if speed:
-        rates = speed["median_rps"]
-        lines += ["## Throughput", "",
-                  "`%s` with %d threads and %d connections for %d s, %d rounds each, alternating which goes "
-                  "first, asked for a static page (`%s`, %d bytes) through the VIP and directly from %s. "
-                  "wrk, the balancers (with their request log) and the web servers share this machine's %d CPUs, "
-                  "so the hop through HAProxy costs the web servers CPU it would not on separate machines: "
-                  "the ratio here is a lower bound. Only errors through the VIP break a promise: users come "
-                  "that way." % (
-                      speed["wrk"].split(" [")[0], speed["threads"], speed["connections"], speed["seconds"],
-                      speed["rounds"], speed["path"], speed["bytes"], speed["direct_to"], speed["cpus"]), "",
-                  "| target | requests/s per round | median | errors |", "|---|---|---|---|"]
-        for target, rounds in speed["runs"].items():
-            lines.append("| %s | %s | %s | %d |" % (
-                "VIP" if target == "vip" else speed["direct_to"] + " directly",
-                ", ".join("%.0f" % r["rps"] for r in rounds), rates[target],
-                sum(r["non_2xx"] + r["socket_errors"] for r in rounds)))
-        ratio = speed["ratio"]
-        lines += ["", "VIP / direct: **%s** (target >= %s: %s)." % (
-            ratio, speed["target"], "met" if ratio is not None and ratio >= speed["target"] else "**not met**"), ""]
-    conv = data.get("converge")
-    if conv:
-        lines += ["## Converge", "", "`ansible-playbook %s` (%s) on the deployed lab: %s s, exit %d, changed: %s." % (
-            conv.get("playbook", "site.yml"), conv.get("from", "the checkout"), conv["seconds"], conv["rc"],
-            counts(conv["changed"])), ""]
-        tasks = conv.get("changed_tasks") or {}
-        lines += ["- %s: %s" % (host, "; ".join(names)) for host, names in tasks.items()]
-        lines += [""] if tasks else []
-    broken = data.get("broken_promises", [])
-    lines += ["## Promises", "",
-              "What the collection promises, checked on this run's data (`hastack_lab.site.broken_promises`): no "
-              "acknowledged row lost; a web or database server's fault and every server's return cost no "
-              "request; a balancer's power cut costs at most the requests open on it (one per client); the "
-              "VIP is on one balancer; the load is spread and the cookie sticks; every row replicates; a "
-              "browser's session stays on one web server and counts up, over HTTP and HTTPS; the static page "
-              "is answered without an error; a second converge changes nothing.", ""]
-    lines += ["- **broken:** %s" % b for b in broken] if broken else ["Every promise this run checked was kept."]
-    (out / "report.md").write_text("\n".join(lines) + "\n")
-
-
-def plot(out: Path, data: dict, timelines: dict) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    colours = {"": "#999999"}
-    palette = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf"]
-    for mode in data["modes"]:
-        trials = [t for t in data["table5"] if t["mode"] == mode]
-        if not trials:
-            continue
-        fig, axes = plt.subplots(len(trials), 1, figsize=(10, 1.9 * len(trials)), sharex=True, squeeze=False)
-        for ax, t in zip(axes[:, 0], trials):
-            hits = timelines["%s-%s" % (t["server"], mode)]
-            for h in hits:
-                colours.setdefault(h["server"], palette[(len(colours) - 1) % len(palette)])
-            for server in sorted({h["server"] for h in hits if h["ok"]}):
-                pts = [h for h in hits if h["ok"] and h["server"] == server]
-                ax.scatter([h["sent"] for h in pts], [(h["done"] - h["sent"]) * 1000 for h in pts], s=3,
-                           color=colours[server], label=server)
-            bad = [h for h in hits if not h["ok"]]
-            if bad:
-                ax.scatter([h["sent"] for h in bad], [(h["done"] - h["sent"]) * 1000 for h in bad], s=14,
-                           marker="x", color="#d62728", label="failed")
-            ax.axvline(0, color="black", linewidth=0.8)
-            ax.axvline(t["repair_at_s"], color="black", linewidth=0.8, linestyle="--")
-            ax.set_yscale("log")
-            ax.set_ylabel("%s\nms" % t["server"])
-            ax.legend(loc="upper right", fontsize=7, markerscale=3)
-        axes[-1, 0].set_xlabel("seconds from the fault (solid line); dashed: the server started again")
-        fig.suptitle("Requests through the VIP, %s of each server, coloured by the web server that answered" %
-                     MODES[mode])
-        fig.tight_layout()
-        fig.savefig(out / ("timeline-%s.png" % mode), dpi=110)
-        plt.close(fig)
+            "changed_tasks": sl.changed_tasks(output)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -547,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("unknown parts or modes: %s" % ", ".join(unknown))
     env = lab()
     servers = [s for s in args.servers.split(",") if s]
-    missing = [s for s in servers if s not in env["servers"]]
+    missing = [s for s in servers if s not in env.servers]
     if missing:
         parser.error("not in the lab inventory: %s" % ", ".join(missing))
     # everything a part needs is there, or the run stops before it starts
@@ -563,10 +345,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out = out_or_exit(parser, args.out, "site")
     args.out.mkdir(parents=True, exist_ok=True)
     data: dict = {"started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  "argv": " ".join(sys.argv[1:]), "modes": modes, "writer_order": env["writer_order"]}
+                  "argv": " ".join(sys.argv[1:] if argv is None else argv), "modes": modes, "writer_order": env.writer_order}
     timelines: dict = {}
     if "table5" in parts:
-        with _connect(env, of_kind(env, "database")[0]) as conn, conn.cursor() as cur:
+        with gl.connect(env, env.of_kind("database")[0]) as conn, conn.cursor() as cur:
             cur.execute(gl.SCHEMA)  # the writers' table
         data["table5"] = []
         for mode in modes:
@@ -597,9 +379,10 @@ def main(argv: list[str] | None = None) -> int:
     data["broken_promises"] = sl.broken_promises(data, sl.WORKERS)
     # every request is in the plots; the JSON keeps what the report is made of
     (args.out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
-    report(args.out, data)
+    (args.out / "report.md").write_text(site_report.render(data))
     if timelines:
-        plot(args.out, data, timelines)
+        if not site_report.plot(args.out, data, timelines):
+            print("no timelines: matplotlib is not installed")
     print("report: %s" % (args.out / "report.md"))
     for broken in data["broken_promises"]:
         print("BROKEN: %s" % broken)

@@ -18,11 +18,10 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import yaml
-
-from .. import ROOT  # noqa: E402
-from .. import probe as fl  # noqa: E402  (summary)
-from ..results import out_or_exit  # noqa: E402
+from .. import stats
+from ..cluster import Cluster
+from ..results import out_or_exit
+from ..shell import in_container
 
 WATCH = r"""
 import json, os, sys, time
@@ -56,28 +55,26 @@ def main(argv: list[str] | None = None) -> int:
                                                  "rsync-propagation-2, ... when a run is there already")
     args = parser.parse_args(argv)
     out = out_or_exit(parser, args.out, "rsync-propagation")
-    inventory = ROOT / "inventory" / "lab"
-    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
-    prefix = yaml.safe_load((inventory / "group_vars" / "all" / "lab.yml").read_text())["lab_container_prefix"]
-    web = list(hosts["all"]["children"]["webservers"]["hosts"])
-    settings = json.loads(subprocess.run(["docker", "exec", prefix + web[0], "cat", "/etc/hastack/sync-targets.json"],
-                                         capture_output=True, text=True, check=True).stdout)
+    cluster = Cluster.from_inventory()
+    web = cluster.of_kind("web")
+    source, target = cluster.container(web[0]), cluster.container(web[1])
+    settings = json.loads(in_container(source, "cat", "/etc/hastack/sync-targets.json"))
     directory = settings["directories"][0]["path"].rstrip("/")
     run = uuid.uuid4().hex[:8]
     names = ["%s/bench-%s-%03d" % (directory, run, n) for n in range(args.files)]
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     timeout = args.files * args.interval + 60
-    watcher = subprocess.Popen(["docker", "exec", prefix + web[1], "python3", "-c", WATCH, json.dumps(names),
+    watcher = subprocess.Popen(["docker", "exec", target, "python3", "-c", WATCH, json.dumps(names),
                                 str(timeout)], stdout=subprocess.PIPE, text=True)
-    written = json.loads(subprocess.run(["docker", "exec", prefix + web[0], "python3", "-c", WRITE,
+    written = json.loads(subprocess.run(["docker", "exec", source, "python3", "-c", WRITE,
                                          json.dumps(names), str(args.interval)],
                                         capture_output=True, text=True, check=True, timeout=timeout).stdout)
     seen = json.loads(watcher.communicate(timeout=timeout + 30)[0] or "{}")
-    subprocess.run(["docker", "exec", prefix + web[0], "sh", "-c", "rm -f %s/bench-%s-*" % (directory, run)],
+    subprocess.run(["docker", "exec", source, "sh", "-c", "rm -f %s/bench-%s-*" % (directory, run)],
                    check=False)
     lags = [round((seen[n] - written[n]) * 1000, 1) for n in names if n in seen]
     missing = [n for n in names if n not in seen]
-    summary = fl.summary(lags)
+    summary = stats.summary(lags)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps({"started": started, "files": args.files, "interval": args.interval,
                                                   "topology": settings["topology"], "source": web[0], "peer": web[1],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hastack_lab.galera import Outcome, failures_outside, lost, percentile, restart_windows, stall_ms
+from hastack_lab.galera import Outcome, failures_outside, lost, restart_windows, stall_ms
 
 
 def outcomes(spec):
@@ -40,17 +40,6 @@ def test_failures_outside_restart_windows():
     assert failures_outside(failures, [(9.5, 30.0)]) == []
     # the margin widens each window
     assert [f.at for f in failures_outside(failures, [(11.0, 19.0)], margin=1.0)] == [20.5, 30.0]
-
-
-@pytest.mark.parametrize("values, fraction, expected", [
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5, 5),
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95, 10),
-    ([3], 0.95, 3),
-    ([None, 2, 1], 0.5, 1),
-    ([], 0.5, None),
-])
-def test_percentile(values, fraction, expected):
-    assert percentile(values, fraction) == expected
 
 
 def test_restart_windows_from_the_journal():

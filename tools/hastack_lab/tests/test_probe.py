@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from hastack_lab.probe import Answer, broken_promises, client_failures, downtime, ordinary_client, summary
+from hastack_lab.probe import Answer, broken_promises, client_failures, downtime, ordinary_client
 
 
 def answers(spec):
@@ -44,14 +44,6 @@ def test_gaps_before_the_fault_do_not_count():
 ])
 def test_a_trial_without_answers_on_both_sides_has_no_downtime(spec):
     assert downtime(answers(spec), fault_at=0.15)["downtime_ms"] is None
-
-
-def test_summary():
-    values = [float(v) for v in range(1, 101)]
-    s = summary(values)
-    assert (s["n"], s["min"], s["median"], s["p95"], s["max"], s["mean"]) == (100, 1.0, 50.5, 95.0, 100.0, 50.5)
-    assert summary([70.0]) == {"n": 1, "min": 70.0, "median": 70.0, "p95": 70.0, "max": 70.0, "mean": 70.0}
-    assert summary([]) == {"n": 0}
 
 
 def request(sent_ms, done_ms, ok):

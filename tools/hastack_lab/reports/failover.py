@@ -1,0 +1,120 @@
+"""The balancer experiment's report and timelines, from a run's data alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import probe as fl
+from .. import stats
+from . import pyplot
+
+
+def plot(out: Path, fault: str, timelines: dict) -> str:
+    """timeline-<fault>.png of each arm's median trial; its name ('' without matplotlib)."""
+    plt = pyplot()
+    if plt is None:
+        return ""
+
+    fig, axes = plt.subplots(len(timelines), 1, figsize=(10, 2.6 * len(timelines)), squeeze=False)
+    for ax, (arm, (result, answers)) in zip(axes[:, 0], timelines.items()):
+        rows = {"failed": 0}
+        for a in answers:
+            if a["ok"]:
+                rows.setdefault(a["balancer"] or "?", len(rows))
+        for label, y in rows.items():
+            xs = [a["done"] * 1000 for a in answers if (a["ok"] and (a["balancer"] or "?") == label)
+                  or (label == "failed" and not a["ok"])]
+            ax.scatter(xs, [y] * len(xs), s=2, color="tab:red" if label == "failed" else None)
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set_yticks(list(rows.values()), list(rows.keys()))
+        ax.set_xlabel("ms after the fault (answers by completion time)")
+        ax.set_title("%s, %s: median trial, downtime %.0f ms" % (fault, arm, result["downtime_ms"] or -1))
+    fig.tight_layout()
+    name = "timeline-%s.png" % fault
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def client_cell(clients: list[dict], key: str) -> str:
+    """'failed of requests' summed over the trials, or '-' for runs without the client."""
+    if not clients:
+        return "-"
+    return "%d of %d" % (sum(c[key] for c in clients), sum(c["requests"] for c in clients))
+
+
+def render(results: list[dict], args, plots: dict, started: str, soaked: dict | None = None,
+           broken: list[str] | None = None) -> str:
+    """report.md of a run of tools/lab experiment failover (args: its trials, faults and arms)."""
+    lines = [
+        "# Balancer failover on the local lab",
+        "",
+        "Run %s with `tools/lab experiment failover --trials %d` (%s). Probe: HTTP GET of "
+        "`/haproxy-alive` on the VIP every 1 ms, a new TCP connection each time, 100 ms "
+        "timeout. Downtime: the longest gap between good answers after the fault. "
+        "Each trial hits whichever balancer holds the VIP." % (
+            started, args.trials, ", ".join(args.faults) if args.trials else "no trials, soak only"),
+        "",
+        "| fault | arm | trials | min ms | median ms | p95 ms | max ms | mean ms "
+        "| ordinary client: failed in flight | ordinary client: failed, started after the fault |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for fault in args.faults:
+        for arm in args.arms:
+            rows = [r for r in results if r["fault"] == fault and r["arm"] == arm]
+            s = stats.summary([r["downtime_ms"] for r in rows if r["downtime_ms"] is not None])
+            if not s["n"]:
+                continue
+            clients = [r["client"] for r in rows if "client" in r]
+            lines.append("| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %s | %s |" % (
+                fault, arm, s["n"], s["min"], s["median"], s["p95"], s["max"], s["mean"],
+                client_cell(clients, "failed_in_flight"), client_cell(clients, "failed_after")))
+    lines += ["| paper (hard failure of the active balancer) | - | 50 | %.0f | - | - | %.0f | %.0f | - | - |"
+              % (fl.PAPER_RANGE_MS[0], fl.PAPER_RANGE_MS[1], fl.PAPER_MEAN_MS), ""]
+    for fault in args.faults:
+        tuned = stats.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "tuned"
+                            and r["downtime_ms"] is not None])
+        default = stats.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "default"
+                              and r["downtime_ms"] is not None])
+        if tuned.get("n") and default.get("n"):
+            line = "- %s: median %.0f ms tuned vs %.0f ms with advert_int 1 (%.1fx)" % (
+                fault, tuned["median"], default["median"], default["median"] / tuned["median"])
+            if fault == "hard-kill":  # the paper measured a hard failure only
+                line += "; the paper's mean (1787 ms) is %.1fx the tuned median" % (
+                    fl.PAPER_MEAN_MS / tuned["median"])
+            lines.append(line + ".")
+    lines += ["", "The ordinary client: 4 threads in a separate process, each sending one request "
+              "after another (10 ms apart) with Python's http.client: the kernel's standard TCP "
+              "behaviour (SYN retransmits after 1 s, orderly close) and a 5 s timeout. Its failed "
+              "requests are counted by when they started: in flight at the fault (for a kill: sent "
+              "before the kill command returned; for a graceful stop: before the stop began), or "
+              "after it. 'failed of requests' is the sum over all trials; results.json has each "
+              "trial's error kinds (`client.errors`).",
+              "", "Trials whose probe saw no answer on one side of the fault have no downtime and are "
+              "listed in results.json with `downtime_ms: null`: %d." % sum(r["downtime_ms"] is None for r in results),
+              ""]
+    if broken is not None:  # --check
+        lines += ["## Promises", "", "Checked by `--check` (probe.broken_promises): trials ran and the VIP "
+                  "moved in each; the ordinary client lost nothing it started after a fault; every tuned "
+                  "trial stayed under the paper's fastest (%.0f ms); the tuned median is below advert_int 1's."
+                  % fl.PAPER_RANGE_MS[0], ""]
+        lines += ["- **broken:** " + b for b in broken] if broken else ["Every promise kept."]
+        lines += [""]
+    if soaked:
+        lines += ["## Soak: %d s under load, no faults" % soaked["seconds"], "",
+                  "`%s` for %d s with the site configuration (advert_int as deployed), a probe of the VIP "
+                  "every 10 ms, the VIP holder sampled every 5 s. Highest 1-minute load average on "
+                  "the host: %.1f." % (soaked["stress"], soaked["seconds"], soaked["loadavg_max"]), "",
+                  "- VRRP transitions (spurious, since nothing failed): **%d**" % len(soaked["transitions"]),
+                  "- samples with the VIP elsewhere than on %s: %d" % (soaked["holder"], soaked["holder_changes"]),
+                  "- probe requests failed: %d of %d" % (soaked["probe_failed"], soaked["probe_requests"]), ""]
+        if soaked["probe_failed"] and not soaked["transitions"] and not soaked["holder_changes"]:
+            kinds = soaked.get("probe_errors")
+            lines += ["The VIP never moved (no transition, every sample on %s), so the failed probe requests "
+                      "are not failovers: %s." % (soaked["holder"], (
+                          "their errors were " + ", ".join("%s %d" % kv for kv in sorted(kinds.items())))
+                          if kinds else "this run did not record their kind"), ""]
+        lines += ["    " + t for t in soaked["transitions"]] + ([""] if soaked["transitions"] else [])
+    for fault, name in plots.items():
+        lines += ["![%s](%s)" % (fault, name), ""]
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""Every committed run's report renders again from its results.json alone, and says what
+the run measured: the reports are pure functions of the data, tested on real runs."""
+
+import json
+import types
+
+import pytest
+
+from hastack_lab import ROOT
+from hastack_lab.reports import counts, fmt, pyplot
+from hastack_lab.reports import failover, galera, proxysql, site
+
+RUNS = sorted(ROOT.glob("docs/results/*/*/results.json"))
+
+
+def runs_with(*keys):
+    found = []
+    for path in RUNS:
+        data = json.loads(path.read_text())
+        if all(k in data for k in keys):
+            found.append(pytest.param(data, id=path.parent.relative_to(ROOT / "docs" / "results").as_posix()))
+    assert found, "no committed run has %s" % (keys,)
+    return found
+
+
+@pytest.mark.parametrize("data", runs_with("table5", "modes"))
+def test_a_site_run_lists_every_trial_and_its_promises(data):
+    text = site.render(data)
+    assert text.startswith("# The whole system under faults (lab)\n")
+    for trial in data["table5"]:
+        assert "| %s | %s | " % (trial["server"], trial["mode"]) in text
+    assert "## Promises" in text
+    if data.get("broken_promises"):
+        assert all(b in text for b in data["broken_promises"])
+    elif "broken_promises" in data:
+        assert "Every promise this run checked was kept." in text
+
+
+@pytest.mark.parametrize("data", runs_with("arms", "seed"))
+def test_a_galera_run_reports_its_parts(data):
+    text = galera.render(data)
+    assert text.startswith("# Galera experiments (lab)\n")
+    titles = {"crash": "## Crash recovery", "soak": "## Soak", "rolling": "## Rolling restart"}
+    for part, title in titles.items():
+        assert (title in text) == bool(data.get(part)), part
+
+
+@pytest.mark.parametrize("data", runs_with("writer_order", "version"))
+def test_a_proxysql_run_names_the_version_and_each_broken_promise(data):
+    text = proxysql.render(data)
+    assert text.startswith("# ProxySQL in the lab")
+    assert data["version"].split()[0] in text or data["version"] in text
+    for promise in data.get("broken_promises", []):
+        assert promise in text
+
+
+@pytest.mark.parametrize("data", runs_with("results", "trials", "arms"))
+def test_a_balancer_run_gives_a_row_per_fault_and_arm_with_the_papers_beside_it(data):
+    faults = sorted({r["fault"] for r in data["results"]})
+    args = types.SimpleNamespace(trials=data["trials"], faults=faults, arms=list(data["arms"]))
+    text = failover.render(data["results"], args, {}, data["started"], data.get("soak"))
+    assert text.startswith("# Balancer failover on the local lab\n")
+    for fault in faults:
+        for arm in data["arms"]:
+            if any(r["fault"] == fault and r["arm"] == arm and r["downtime_ms"] is not None for r in data["results"]):
+                assert "| %s | %s | " % (fault, arm) in text
+    assert "| paper (hard failure of the active balancer) |" in text
+    assert ("## Soak" in text) == bool(data.get("soak"))
+
+
+def test_the_shared_formatting():
+    assert (fmt(None), fmt(3, " ms"), fmt(0)) == ("-", "3 ms", "0")
+    assert (counts({"web1": 3, "web2": 4}), counts({})) == ("web1 3, web2 4", "-")
+
+
+def test_without_matplotlib_there_are_no_plots_and_no_crash(monkeypatch, tmp_path):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    assert pyplot() is None
+    assert failover.plot(tmp_path, "hard-kill", {"tuned": ({"downtime_ms": 1.0}, [])}) == ""
+    assert site.plot(tmp_path, {"modes": ["kill"], "table5": []}, {}) == []
+    assert list(tmp_path.iterdir()) == []
