@@ -37,9 +37,11 @@ def fault_plan(faults, groups, backends, holder=None):
     """Resolve the requested faults into trials.
 
     faults: [{kind, host | group, services?}]; a group means its last host (for databases the
-    paper's preferred writer), and host 'vip-holder' the balancer that holds the VIP (`holder`).
-    backends: {host: backend}. Returns (trials, problems); each trial is {host, kind, backend,
-    tier, services}, and each problem names the fault, the host and the fix."""
+    paper's preferred writer), and host 'vip-holder' the balancer that holds the VIP when the
+    trial starts: `holder` now, and the trial is marked vip_holder so that it is resolved again
+    then (an earlier trial may have moved the VIP); every balancer's backend must be able to cut
+    it. backends: {host: backend}. Returns (trials, problems); each trial is {host, kind,
+    backend, tier, services, vip_holder}, and each problem names the fault, the host and the fix."""
     trials, problems = [], []
     for index, fault in enumerate(faults or []):
         label = "failover_test_faults[%d]" % index
@@ -50,10 +52,17 @@ def fault_plan(faults, groups, backends, holder=None):
         if kind not in KINDS:
             problems.append("%s: kind %r is not one of %s" % (label, kind, ", ".join(KINDS)))
             continue
-        if host == "vip-holder":
+        vip_holder = host == "vip-holder"
+        if vip_holder:
             host = holder
             if not host:
                 problems.append("%s: no balancer holds the VIP, so there is no vip-holder to cut" % label)
+                continue
+            unable = [b for b in groups.get("balancers") or [] if kind not in CAPABILITIES.get(backends.get(b), ())]
+            if unable:
+                problems.append("%s: the VIP may be on any balancer when the trial starts, and the backend of %s "
+                                "cannot %s it; give those balancers a hastack_fault_backend that can, or name the "
+                                "host" % (label, ", ".join(unable), kind))
                 continue
         elif host is None and fault.get("group"):
             members = groups.get(fault["group"]) or []
@@ -83,7 +92,8 @@ def fault_plan(faults, groups, backends, holder=None):
             problems.append("%s: %s is in none of balancers, webservers and databases: give the services to %s"
                             % (label, host, kind))
             continue
-        trials.append({"host": host, "kind": kind, "backend": backend, "tier": tier, "services": services})
+        trials.append({"host": host, "kind": kind, "backend": backend, "tier": tier, "services": services,
+                       "vip_holder": vip_holder})
     return trials, problems
 
 
