@@ -92,7 +92,9 @@ site-experiment: deploy
 # distribution; replication; Chromium over HTTP and HTTPS; wrk), which exits 1 on a broken
 # promise. Its last part is the second converge, which must change nothing: it runs
 # hastack.web.site from the collection built and installed as from Galaxy, not site.yml.
-# Report and screenshots: build/site-check/. The lab stays up (make lab-down).
+# Then the paper's failure tests through the entry point users run on their own clusters,
+# hastack.web.failover_test, with its systemd backend (see failover-test-check below).
+# Reports and screenshots: build/site-check/. The lab stays up (make lab-down).
 SITE_CHECK_SERVERS ?= lb1,web1,db3
 GALAXY_DIR   := $(BUILD_DIR)/galaxy
 site-check: deploy
@@ -103,6 +105,7 @@ site-check: deploy
 	rc=0; $(LAB) experiment site --servers $(SITE_CHECK_SERVERS) --modes kill \
 	    --converge-collections $(GALAXY_DIR)/collections --out $(BUILD_DIR)/site-check || rc=$$?; \
 	    cat $(BUILD_DIR)/site-check/report.md || true; exit $$rc
+	$(failover_test_check)
 
 # The paper's failure tests through the entry point a user runs on their own cluster
 # (hastack.web.failover_test), here on the lab: by default through the systemd backend, as on
@@ -114,15 +117,22 @@ failover-test: deploy
 	$(BIN)/ansible-playbook playbooks/failover_test.yml -e failover_test_confirm=true \
 	    -e failover_test_out=$(BUILD_DIR)/failover-test $(FAILOVER_TEST_ARGS)
 
-# The same, short, as CI runs it: a web server's services killed, the preferred writer
-# isolated by nftables (healing itself), the VIP holder's HAProxy killed; exits non-zero on a
-# broken promise. Report: build/failover-test-check/. Then the controller is killed while db1
-# is isolated, and the isolation must remove itself (tests/lab/test_failover_test.py).
+# The same, short, as CI runs it (the end of site-check): a web server's services killed, the
+# preferred writer isolated by nftables (healing itself), the VIP holder's services stopped (the
+# VIP moves), then the new holder's HAProxy killed; it exits non-zero on a broken promise.
+# Report: build/failover-test-check/. Then tests/lab/test_failover_test.py: the two vip-holder
+# trials cut different balancers, and the controller is killed while db1 is isolated, and the
+# isolation must remove itself.
+FAILOVER_TEST_CHECK_FAULTS := [{"kind": "kill", "group": "webservers"}, {"kind": "isolate", "group": "databases"}, \
+    {"kind": "stop", "host": "vip-holder"}, {"kind": "kill", "host": "vip-holder", "services": ["haproxy"]}]
+define failover_test_check
+$(BIN)/ansible-playbook playbooks/failover_test.yml -e failover_test_confirm=true -e failover_test_backend=systemd \
+    -e failover_test_lead=3 -e failover_test_hold=8 -e failover_test_tail=5 \
+    -e '{"failover_test_faults": $(FAILOVER_TEST_CHECK_FAULTS)}' -e failover_test_out=$(BUILD_DIR)/failover-test-check
+FAILOVER_TEST_CHECK_RUN=$(BUILD_DIR)/failover-test-check/results.json $(BIN)/python -m pytest -q tests/lab/test_failover_test.py
+endef
 failover-test-check: deploy
-	$(BIN)/ansible-playbook playbooks/failover_test.yml -e failover_test_confirm=true -e failover_test_backend=systemd \
-	    -e failover_test_lead=3 -e failover_test_hold=8 -e failover_test_tail=5 \
-	    -e failover_test_out=$(BUILD_DIR)/failover-test-check
-	$(BIN)/python -m pytest -q tests/lab/test_failover_test.py
+	$(failover_test_check)
 
 # The preflight against broken copies of the lab's inventory (tests/lab): site.yml --check must
 # stop in the preflight, naming the host, the variable and the fix, and change no file on the lab.
@@ -157,7 +167,7 @@ sync-benchmark: deploy
 # ---------------------------------------------------------------- tests
 
 test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
-      preflight-check failover-test-check proxysql-check failover-check
+      preflight-check proxysql-check failover-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint

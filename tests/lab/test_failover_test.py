@@ -1,8 +1,10 @@
-"""The failover test's isolation heals itself: the controller is killed while db1 is cut off by
-nftables, so no repair task runs; the transient timer on db1 must remove the rule after
-failover_test_isolation_heal seconds, and db1 must answer and rejoin. On the deployed lab
-(make preflight-check runs tests/lab)."""
+"""The failover test on the deployed lab, after make failover-test-check's run: a vip-holder
+trial cuts the balancer that holds the VIP when it starts, and the isolation heals itself
+when the controller is killed while db1 is cut off by nftables (no repair task runs; the
+transient timer on db1 must remove the rule after failover_test_isolation_heal seconds, and
+db1 must answer and rejoin)."""
 
+import json
 import os
 import signal
 import socket
@@ -10,6 +12,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -34,6 +38,18 @@ def synced(container):
                           "SHOW STATUS WHERE Variable_name IN ('wsrep_local_state_comment', 'wsrep_cluster_size')"],
                          capture_output=True, text=True, timeout=30, check=False).stdout
     return "Synced" in out and "\t3" in out
+
+
+def test_each_vip_holder_trial_cut_the_balancer_holding_the_vip_then():
+    """make failover-test-check stops the VIP's holder, then kills the holder's HAProxy: the VIP
+    moved in the first (nopreempt keeps it where it went), so the second must cut the other."""
+    run = os.environ.get("FAILOVER_TEST_CHECK_RUN")
+    if not run:
+        pytest.skip("reads the run make failover-test-check makes just before (FAILOVER_TEST_CHECK_RUN)")
+    trials = [t for t in json.loads(Path(run).read_text())["trials"] if t.get("vip_holder")]
+    assert [t["kind"] for t in trials] == ["stop", "kill"], trials
+    assert trials[0]["tier"] == trials[1]["tier"] == "balancers"
+    assert trials[0]["host"] != trials[1]["host"], "both vip-holder trials cut %s" % trials[0]["host"]
 
 
 def test_an_isolation_heals_itself_when_the_controller_dies(tmp_path):
