@@ -127,6 +127,22 @@ def test_answers_name_the_balancer_and_forward_the_client(all_backends_up):
     assert get()[3]["headers"]["x-forwarded-proto"] == "http"
 
 
+def haproxy_log(since):
+    return dexec("hx-lb1", "journalctl", "-u", "haproxy", "--since", "@%d" % since, "--no-pager", "-o", "cat")
+
+
+def test_requests_that_went_well_are_not_logged_and_bad_ones_are(all_backends_up):
+    """haproxy_log_normal_requests is false: the web servers log every request; HAProxy logs
+    what went wrong, here a request it could not parse (400, PR--)."""
+    since = int(time.time()) - 1
+    assert all(get()[0] == 200 for _ in range(5))
+    with socket.create_connection((VIP, 80), timeout=5) as raw:
+        raw.sendall(b"NOT\x01HTTP / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert raw.recv(64).startswith(b"HTTP/1.1 400")
+    wait_until(lambda: "<BADREQ>" in haproxy_log(since), 10, "the bad request in HAProxy's log")
+    assert '"GET / HTTP/1.1"' not in haproxy_log(since)
+
+
 def test_the_balancer_answers_its_liveness_uri_itself_even_without_backends(all_backends_up):
     for node in BACKENDS:
         subprocess.run(["docker", "stop", node], capture_output=True, timeout=60, check=True)
