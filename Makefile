@@ -21,7 +21,7 @@ BUILD_DIR    := $(CURDIR)/build
 # The project's tools, one entry point (tools/lab --help): the lab, the experiments, the gates
 LAB          := $(BIN)/python tools/lab
 
-.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check preflight-check failover-test failover-test-check sync-benchmark test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check preflight-check failover-test failover-test-check sync-benchmark cost-experiment test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -159,6 +159,12 @@ failover-check: deploy
 	rc=0; $(LAB) experiment failover --trials $(FAILOVER_CHECK_TRIALS) --faults hard-kill \
 	    --arms tuned,default --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
 	    cat $(BUILD_DIR)/failover-check/report.md || true; exit $$rc
+
+# What the balancers cost, in a way shared CPUs do not distort: CPU per request of each tier
+# (cgroups) and the latency the VIP adds at a fixed rate (COST_ARGS: --rate, --seconds, --rounds)
+COST_ARGS ?=
+cost-experiment: deploy
+	$(LAB) experiment cost $(COST_ARGS)
 
 # How fast rsync_sync propagates files between the web servers (see docs/results/)
 sync-benchmark: deploy

@@ -5,9 +5,13 @@ server is healthy). Every check goes through `docker exec`, bounded by a timeout
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 from .cluster import Cluster
 from .shell import CommandError, in_container, sh
@@ -106,3 +110,76 @@ def put_vip_on(cluster: Cluster, name: str, timeout: float = 60) -> list[str]:
                                "with a higher priority preempt it?" % (name, timeout, vip_holders(cluster)))
         time.sleep(0.2)
     return holders
+
+
+# the static page the throughput and cost measurements ask for: written on the sync's
+# source, rsync_sync puts it on the other web servers
+BENCH_DIR, BENCH_PAGE = "/var/www/hastack/shared", "hastack-bench.html"
+BENCH_BODY = "<!DOCTYPE html>\n<html><head><title>hastack static</title></head><body>\n%s</body></html>\n" % (
+    "<p>A static page, served by Apache without PHP.</p>\n" * 24)
+
+
+def web_status(address: str, path: str) -> int:
+    """The status of a GET of path on a web server (0: no answer)."""
+    conn = http.client.HTTPConnection(address, 80, timeout=5)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except OSError:
+        return 0
+    finally:
+        conn.close()
+
+
+@contextmanager
+def static_page(cluster: Cluster, timeout: float = 60) -> Iterator[tuple[str, int]]:
+    """A static page on every web server for the length of the block: yields (its path
+    under the VIP, its size); removed afterwards (the sync removes the copies)."""
+    webs = cluster.of_kind("web")
+    source = cluster.container(webs[0])  # the lab's rsync_sync source: the first web server
+    dest = "%s/%s" % (BENCH_DIR, BENCH_PAGE)
+    subprocess.run(["docker", "exec", "-i", source, "sh", "-c",
+                    "cat > {0}.new && chmod 0644 {0}.new && mv {0}.new {0}".format(dest)],
+                   input=BENCH_BODY.encode(), check=True, capture_output=True, timeout=30)
+    path = "/shared/" + BENCH_PAGE
+    try:
+        deadline = time.monotonic() + timeout
+        while any(web_status(cluster.servers[w].address, path) != 200 for w in webs):
+            if time.monotonic() > deadline:
+                raise RuntimeError("%s did not reach every web server within %.0f s" % (path, timeout))
+            time.sleep(0.5)
+        yield path, len(BENCH_BODY)
+    finally:
+        in_container(source, "rm", "-f", dest, check=False)
+
+
+# a container's CPU time, as its cgroup counts it on this host: cgroup v1 (cpuacct), or v2
+# with Docker's cgroupfs or systemd driver
+CGROUP_CPU = ["/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage", "/sys/fs/cgroup/cpu,cpuacct/docker/{id}/cpuacct.usage",
+              "/sys/fs/cgroup/docker/{id}/cpu.stat", "/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat"]
+
+
+def cgroup_cpu_seconds(text: str) -> float:
+    """CPU seconds from a cgroup's cpuacct.usage (nanoseconds) or cpu.stat (usage_usec)."""
+    for line in text.splitlines():
+        if line.startswith("usage_usec "):
+            return int(line.split()[1]) / 1e6
+    return int(text.split()[0]) / 1e9
+
+
+def cpu_files(cluster: Cluster) -> dict[str, Path]:
+    """{server: the file of its container's CPU time}; fails naming the paths tried."""
+    files = {}
+    for name in cluster.servers:
+        cid = sh("docker", "inspect", "-f", "{{.Id}}", cluster.container(name)).strip()
+        found = [Path(t.format(id=cid)) for t in CGROUP_CPU if Path(t.format(id=cid)).exists()]
+        if not found:
+            raise RuntimeError("no CPU accounting for %s on this host: tried %s" % (
+                name, ", ".join(t.format(id=cid[:12] + "...") for t in CGROUP_CPU)))
+        files[name] = found[0]
+    return files
+
+
+def cpu_seconds(files: dict[str, Path]) -> dict[str, float]:
+    """Each server's CPU seconds so far."""
+    return {name: cgroup_cpu_seconds(path.read_text()) for name, path in files.items()}

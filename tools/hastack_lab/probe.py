@@ -136,7 +136,8 @@ def broken_promises(results: list[dict], faults: list[str], arms: list[str],
     return broken
 
 
-async def _one_request(host: str, port: int, path: str, timeout: float, header: str) -> Answer:
+async def _one_request(host: str, port: int, path: str, timeout: float, header: str, body: bool = False) -> Answer:
+    """One GET on a new connection; done when the head arrived, or with body, the whole answer."""
     sent = time.monotonic()
     writer = None
     try:
@@ -149,6 +150,8 @@ async def _one_request(host: str, port: int, path: str, timeout: float, header: 
         for line in lines[1:]:
             if line.lower().startswith(header.lower() + ":"):
                 balancer = line.split(":", 1)[1].strip()
+        if body:  # HTTP/1.0: the server closes when the answer is complete
+            await asyncio.wait_for(reader.read(), timeout - (time.monotonic() - sent))
         return Answer(sent, time.monotonic(), status == 200, status, balancer)
     except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
         return Answer(sent, time.monotonic(), False, error=type(exc).__name__)
@@ -165,15 +168,16 @@ async def _one_request(host: str, port: int, path: str, timeout: float, header: 
 
 
 async def probe(host: str, port: int, path: str, stop: asyncio.Event, *, interval: float = 0.001,
-                timeout: float = 0.1, max_seconds: float = 30.0, header: str = "X-Served-By-Balancer"
-                ) -> list[Answer]:
-    """Send one request every `interval` until `stop` is set (bounded by `max_seconds`)."""
+                timeout: float = 0.1, max_seconds: float = 30.0, header: str = "X-Served-By-Balancer",
+                body: bool = False) -> list[Answer]:
+    """Send one request every `interval` until `stop` is set (bounded by `max_seconds`), each
+    whatever the ones before it are doing (an open-loop client)."""
     tasks = []
     start = time.monotonic()
     next_at = start
     limit = int(max_seconds / interval) + 1
     while not stop.is_set() and time.monotonic() - start < max_seconds and len(tasks) < limit:
-        tasks.append(asyncio.ensure_future(_one_request(host, port, path, timeout, header)))
+        tasks.append(asyncio.ensure_future(_one_request(host, port, path, timeout, header, body)))
         next_at += interval
         delay = next_at - time.monotonic()
         await asyncio.sleep(max(delay, 0))
@@ -213,6 +217,41 @@ def ordinary_client(host: str, port: int, path: str, seconds: float, *, workers:
         thread.start()
     for thread in threads:
         thread.join(seconds + timeout + 5)
+    return sorted(answers, key=lambda a: a.sent)
+
+
+def _paced_worker(host: str, port: int, path: str, schedule: list[float], timeout: float, out: list) -> None:
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        for due in schedule:
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                out.append(Answer(due, time.monotonic(), response.status == 200, response.status))
+            except (OSError, http.client.HTTPException) as exc:
+                out.append(Answer(due, time.monotonic(), False, error=type(exc).__name__))
+                conn.close()  # the next request opens a new connection
+    finally:
+        conn.close()
+
+
+def paced_keepalive(host: str, port: int, path: str, rate: float, seconds: float, *, connections: int = 4,
+                    timeout: float = 2.0) -> list[Answer]:
+    """A browser-like client: `connections` kept-alive HTTP/1.1 connections sharing a schedule
+    of `rate` requests a second for `seconds`. A request's time counts from when it was due,
+    so a slow answer that delays the next one is not hidden (no coordinated omission)."""
+    start = time.monotonic() + 0.05
+    due = [start + n / rate for n in range(int(rate * seconds))]
+    answers: list[Answer] = []
+    threads = [threading.Thread(target=_paced_worker, daemon=True,
+                                args=(host, port, path, due[n::connections], timeout, answers))
+               for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + timeout * len(due) / connections + 5)
     return sorted(answers, key=lambda a: a.sent)
 
 

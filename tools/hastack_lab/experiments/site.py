@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import http.client
 import json
 import os
 import re
@@ -55,7 +54,7 @@ from .. import site as sl
 from ..reports import site as site_report
 from ..site import BASELINE, BROWSER_LOADS, MODES, TAIL, WINDOW
 from ..cluster import Cluster
-from ..labenv import lab, put_vip_on, vip_holders, wait_healthy
+from ..labenv import lab, put_vip_on, static_page, vip_holders, wait_healthy
 from ..shell import sh
 from ..browser import Browser, BrowserError
 from ..results import out_or_exit
@@ -63,8 +62,6 @@ from ..results import out_or_exit
 BIN = ROOT / ".venv" / "bin"
 PARTS = ["table5", "distribution", "replication", "browser", "throughput", "converge"]
 SERVERS = ["lb1", "lb2", "web1", "web2", "db1", "db2", "db3"]
-# the static page wrk asks for: written on the sync's source, rsync_sync puts it on the others
-BENCH_DIR, BENCH_PAGE = "/var/www/hastack/shared", "hastack-bench.html"
 WRK_ROUNDS, WRK_SECONDS, WRK_THREADS, WRK_CONNECTIONS = 3, 5, 2, 32
 THROUGHPUT_TARGET = 0.9
 
@@ -232,47 +229,21 @@ def browser(env: Cluster, out: Path, chromium: str) -> dict:
     return result
 
 
-def _web_get(address: str, path: str) -> int:
-    conn = http.client.HTTPConnection(address, 80, timeout=5)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().status
-    except OSError:
-        return 0
-    finally:
-        conn.close()
-
-
 def throughput(env: Cluster, wrk: str) -> dict:
     """Requests per second for a static page through the VIP, and directly to one web
     server, with wrk: WRK_ROUNDS rounds of each, alternating which goes first."""
     wait_healthy(env)
-    webs = env.of_kind("web")
-    direct = webs[0]  # the lab's rsync_sync source: the first web server
-    page = "<!DOCTYPE html>\n<html><head><title>hastack static</title></head><body>\n%s</body></html>\n" % (
-        "<p>A static page, served by Apache without PHP.</p>\n" * 24)
-    path = "/shared/" + BENCH_PAGE
-    dest = "%s/%s" % (BENCH_DIR, BENCH_PAGE)
-    subprocess.run(["docker", "exec", "-i", env.container(direct), "sh", "-c",
-                    "cat > {0}.new && chmod 0644 {0}.new && mv {0}.new {0}".format(dest)],
-                   input=page.encode(), check=True, capture_output=True, timeout=30)
+    direct = env.of_kind("web")[0]
     runs: dict = {"vip": [], "direct": []}
     targets = {"vip": env.vip, "direct": env.servers[direct].address}
-    try:
-        deadline = time.monotonic() + 60
-        while any(_web_get(env.servers[w].address, path) != 200 for w in webs):
-            if time.monotonic() > deadline:
-                raise RuntimeError("%s did not reach every web server within 60 s" % path)
-            time.sleep(0.5)
+    with static_page(env) as (path, size):
         for n in range(WRK_ROUNDS):
             for target in (("vip", "direct") if n % 2 == 0 else ("direct", "vip")):
                 output = sh(wrk, "-t%d" % WRK_THREADS, "-c%d" % WRK_CONNECTIONS, "-d%ds" % WRK_SECONDS,
                             "--timeout", "5s", "http://%s%s" % (targets[target], path), timeout=WRK_SECONDS + 60)
                 runs[target].append(sl.wrk_result(output))
                 print("  %s: %.0f requests/s" % (target, runs[target][-1]["rps"]), flush=True)
-    finally:
-        sh("docker", "exec", env.container(direct), "rm", "-f", dest, check=False)
-    return {"path": path, "bytes": len(page), "direct_to": direct, "rounds": WRK_ROUNDS, "seconds": WRK_SECONDS,
+    return {"path": path, "bytes": size, "direct_to": direct, "rounds": WRK_ROUNDS, "seconds": WRK_SECONDS,
             "threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "target": THROUGHPUT_TARGET,
             "cpus": os.cpu_count(),
             "wrk": (sh(wrk, "--version", check=False).splitlines() or [""])[0],

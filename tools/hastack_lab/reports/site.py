@@ -119,9 +119,11 @@ def render(data: dict) -> str:
         lines += ["## Throughput", "",
                   "`%s` with %d threads and %d connections for %d s, %d rounds each, alternating which goes "
                   "first, asked for a static page (`%s`, %d bytes) through the VIP and directly from %s. "
-                  "wrk, the balancers (with their request log) and the web servers share this machine's %d CPUs, "
+                  "wrk, the balancers and the web servers share this machine's %d CPUs, "
                   "so the hop through HAProxy costs the web servers CPU it would not on separate machines: "
-                  "the ratio here is a lower bound. Only errors through the VIP break a promise: users come "
+                  "the ratio here is a lower bound, and cannot reach 0.9 on this machine: `tools/lab experiment cost` "
+                  "measures the balancers' cost in CPU per request and added latency instead, which shared CPUs "
+                  "do not distort. Only errors through the VIP break a promise: users come "
                   "that way." % (
                       speed["wrk"].split(" [")[0], speed["threads"], speed["connections"], speed["seconds"],
                       speed["rounds"], speed["path"], speed["bytes"], speed["direct_to"], speed["cpus"]), "",

@@ -8,7 +8,7 @@ import pytest
 
 from hastack_lab import ROOT
 from hastack_lab.reports import counts, fmt, pyplot
-from hastack_lab.reports import failover, galera, proxysql, site
+from hastack_lab.reports import cost, failover, galera, proxysql, site
 
 RUNS = sorted(ROOT.glob("docs/results/*/*/results.json"))
 
@@ -87,3 +87,15 @@ def test_without_matplotlib_there_are_no_plots_and_no_crash(monkeypatch, tmp_pat
     assert failover.plot(tmp_path, "hard-kill", {"tuned": ({"downtime_ms": 1.0}, [])}) == ""
     assert site.plot(tmp_path, {"modes": ["kill"], "table5": []}, {}) == []
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("data", runs_with("arms", "idle_cpu_per_s"))
+def test_a_cost_run_gives_each_arm_page_and_client_with_the_goals(data):
+    text = cost.render(data)
+    assert text.startswith("# What the balancers cost (lab)\n")
+    for arm, pages in data["arms"].items():
+        assert "## HAProxy: %s" % arm in text
+        for page in pages:
+            assert "| %s `" % page in text
+    missed = data["goals_missed"]
+    assert all(m in text for m in missed) if missed else "Every goal met." in text
