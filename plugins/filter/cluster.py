@@ -146,8 +146,8 @@ def trial_summary(samples, cut_at, restored_at):
     return trial.summarize(list(samples or []), float(cut_at), float(restored_at))
 
 
-def trial_promises(summary, failover_trial, promises):
-    return trial.broken_promises(failover_trial, summary, promises or {})
+def trial_promises(summary, failover_trial, promises, writes=None):
+    return trial.broken_promises(failover_trial, summary, promises or {}, writes or None)
 
 
 class FilterModule(object):

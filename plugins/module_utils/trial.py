@@ -97,6 +97,19 @@ def fault_plan(faults, groups, backends, holder=None):
     return trials, problems
 
 
+def write_outcome(samples, present):
+    """What a database writer's rows say after a trial. samples: [{n, ok}], one per write;
+    present: the numbers found afterwards, or None when they could not be read. Returns
+    acknowledged (count), lost (the acknowledged numbers missing), in_doubt (failed writes
+    whose row is there: committed, but the answer was lost) and read_back."""
+    acknowledged = set(sample["n"] for sample in samples or [] if sample["ok"])
+    if present is None:
+        return {"acknowledged": len(acknowledged), "lost": [], "in_doubt": 0, "read_back": False}
+    failed = set(sample["n"] for sample in samples or [] if not sample["ok"])
+    return {"acknowledged": len(acknowledged), "lost": sorted(acknowledged - set(present)),
+            "in_doubt": len(failed & set(present)), "read_back": True}
+
+
 def summarize(samples, cut_at, restored_at):
     """What the probe saw in one trial. samples: [{t (epoch s), ok}] in order; cut_at and
     restored_at: epoch seconds of the fault and of its repair. Returns counts before, during
@@ -132,10 +145,14 @@ def summarize(samples, cut_at, restored_at):
     return summary
 
 
-def broken_promises(trial, summary, promises):
+def broken_promises(trial, summary, promises, writes=None):
     """The promises a trial broke, as messages. promises: {kind or tier or 'default':
     {max_failed, max_outage_ms, min_requests}}; the most specific one applies (host's tier and
-    kind, e.g. 'balancers/kill', then kind, then tier, then default)."""
+    kind, e.g. 'balancers/kill', then kind, then tier, then default). writes: the database
+    writer's outcome ({summary, acknowledged, lost, read_back}, write_outcome), when one ran:
+    no acknowledged row may be lost, the rows must be readable afterwards, the writes may stall
+    no longer than max_outage_ms, and none may fail once the host is back. How many writes fail
+    during the fault is reported, not promised: a writer retries nothing."""
     rule = {}
     for key in ("default", trial.get("tier"), trial["kind"], "%s/%s" % (trial.get("tier"), trial["kind"])):
         rule.update((promises or {}).get(key) or {})
@@ -151,4 +168,17 @@ def broken_promises(trial, summary, promises):
             label, summary["longest_outage_ms"], int(rule["max_outage_ms"])))
     if summary["after_failed"]:
         broken.append("%s: %d requests failed after the host was back" % (label, summary["after_failed"]))
+    if writes:
+        if writes["lost"]:
+            broken.append("%s: %d acknowledged writes were lost (rows %s)" % (
+                label, len(writes["lost"]), ", ".join(str(n) for n in writes["lost"][:10])))
+        if not writes["read_back"]:
+            broken.append("%s: the writer's rows could not be read back afterwards, so nothing shows they survived"
+                          % label)
+        stalled = writes["summary"]["longest_outage_ms"]
+        if "max_outage_ms" in rule and stalled > int(rule["max_outage_ms"]):
+            broken.append("%s: writes failed for %d ms, more than the %d ms promised" % (
+                label, stalled, int(rule["max_outage_ms"])))
+        if writes["summary"]["after_failed"]:
+            broken.append("%s: %d writes failed after the host was back" % (label, writes["summary"]["after_failed"]))
     return broken

@@ -48,3 +48,22 @@ def test_the_report_holds_every_trial_and_fails_on_a_broken_promise(tmp_path, fa
         assert rc != 0 and "Broken promises: isolate db3 (systemd): 4 requests failed" in out, out[-2000:]
     else:
         assert rc == 0 and "Every promise was kept (1 trials)" in out, out[-2000:]
+
+
+def test_the_writers_rows_are_reported_and_a_lost_one_breaks_the_run(tmp_path):
+    trial = result(0)
+    writes = [{"t": 1000.0 + i * 0.1, "ok": i != 60, "ms": 4, "n": i} for i in range(150)]
+    trial["writes"] = {"host": "web1", "acknowledged": 149, "lost": [42], "in_doubt": 1, "read_back": True,
+                       "samples": writes, "summary": {"requests": 150, "failed": 1, "before_failed": 0,
+                                                      "during_failed": 1, "after_failed": 0, "longest_outage_ms": 100}}
+    trial["broken"] = ["isolate db3 (systemd): 1 acknowledged writes were lost (rows 42)"]
+    rc, out = run_playbook(tmp_path, PLAY % json.dumps([trial]), {"": {"localhost": {}}})
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| 1 | isolate | db3 | web1 | 150 | 1 (0 / 1 / 0) | 100 ms | 149 | 1 | 1 |" in report
+    assert rc != 0 and "1 acknowledged writes were lost" in out, out[-2000:]
+
+
+def test_without_a_writer_the_report_says_how_to_have_one(tmp_path):
+    rc, out = run_playbook(tmp_path, PLAY % json.dumps([result(0)]), {"": {"localhost": {}}})
+    assert "No database writer ran (set failover_test_db_user" in (tmp_path / "out" / "report.md").read_text()
+    assert rc == 0, out[-2000:]

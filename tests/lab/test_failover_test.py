@@ -52,6 +52,19 @@ def test_each_vip_holder_trial_cut_the_balancer_holding_the_vip_then():
     assert trials[0]["host"] != trials[1]["host"], "both vip-holder trials cut %s" % trials[0]["host"]
 
 
+def test_the_database_writer_ran_in_every_trial_and_lost_nothing():
+    """The lab's inventory gives the writer the demo's user: every trial wrote through a web
+    server's ProxySQL, on a web server the trial did not cut, and read every row back."""
+    run = os.environ.get("FAILOVER_TEST_CHECK_RUN")
+    if not run:
+        pytest.skip("reads the run make failover-test-check makes just before (FAILOVER_TEST_CHECK_RUN)")
+    for trial in json.loads(Path(run).read_text())["trials"]:
+        writes = trial["writes"]
+        assert writes["read_back"] and writes["lost"] == [], trial["host"]
+        assert writes["acknowledged"] >= 0.9 * writes["summary"]["requests"] > 0, writes["summary"]
+        assert writes["host"] != trial["host"]
+
+
 def test_an_isolation_heals_itself_when_the_controller_dies(tmp_path):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     log = (tmp_path / "play.log").open("w")

@@ -95,3 +95,41 @@ LB = {"host": "lb1", "kind": "kill", "backend": "systemd", "tier": "balancers"}
 ])
 def test_broken_promises(this, summary, expected):
     assert trial.broken_promises(this, summary, PROMISES) == expected
+
+
+DB = {"host": "db3", "kind": "isolate", "backend": "systemd", "tier": "databases"}
+CALM = {"requests": 300, "failed": 0, "longest_outage_ms": 0, "after_failed": 0}
+DB_PROMISES = {"default": {"max_failed": 0}, "databases": {"max_failed": 3, "max_outage_ms": 3000}}
+
+
+def writes(lost=(), read_back=True, outage=900, failed=9, after=0):
+    return {"acknowledged": 291, "lost": list(lost), "read_back": read_back,
+            "summary": {"requests": 300, "failed": failed, "longest_outage_ms": outage, "after_failed": after}}
+
+
+@pytest.mark.parametrize("case, outcome, expected", [
+    ("writes failed for a while during the fault, nothing lost: kept", writes(), []),
+    ("no writer ran", None, []),
+    ("an acknowledged row is gone", writes(lost=[17, 18]),
+     ["isolate db3 (systemd): 2 acknowledged writes were lost (rows 17, 18)"]),
+    ("the rows could not be read back", writes(read_back=False),
+     ["isolate db3 (systemd): the writer's rows could not be read back afterwards, so nothing shows they survived"]),
+    ("writes stalled too long", writes(outage=4200),
+     ["isolate db3 (systemd): writes failed for 4200 ms, more than the 3000 ms promised"]),
+    ("writes failed after the node was back", writes(after=2),
+     ["isolate db3 (systemd): 2 writes failed after the host was back"]),
+])
+def test_the_writers_promises(case, outcome, expected):
+    assert trial.broken_promises(DB, CALM, DB_PROMISES, outcome) == expected, case
+
+
+@pytest.mark.parametrize("samples, present, expected", [
+    ([{"n": 0, "ok": True}, {"n": 1, "ok": False}, {"n": 2, "ok": True}], {0, 2},
+     {"acknowledged": 2, "lost": [], "in_doubt": 0, "read_back": True}),
+    ([{"n": 0, "ok": True}, {"n": 1, "ok": False}, {"n": 2, "ok": True}], {0, 1},
+     {"acknowledged": 2, "lost": [2], "in_doubt": 1, "read_back": True}),
+    ([{"n": 0, "ok": True}], None, {"acknowledged": 1, "lost": [], "in_doubt": 0, "read_back": False}),
+    ([], set(), {"acknowledged": 0, "lost": [], "in_doubt": 0, "read_back": True}),
+])
+def test_write_outcome(samples, present, expected):
+    assert trial.write_outcome(samples, present) == expected
