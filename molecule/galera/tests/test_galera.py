@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "molecule" / "shared"))
 sys.path.insert(0, str(ROOT / "tools"))
-import galera_lib  # noqa: E402  (the experiment's writer: records every acknowledged insert)
+from hastack_lab import galera as galera_lib  # noqa: E402  (the experiments' writer: records every acknowledged insert)
 from testlib import docker_exec, wait_for  # noqa: E402
 
 NODES = {"gl-db1": "172.22.87.21", "gl-db2": "172.22.87.22", "gl-db3": "172.22.87.23"}
