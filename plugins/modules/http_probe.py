@@ -96,6 +96,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.urls import open_url
+from ansible_collections.hastack.web.plugins.module_utils.pacing import paced, rate_problem
 
 
 def ask(url, timeout, ok_status):
@@ -119,19 +120,11 @@ def main():
         duration=dict(type="float", required=True), timeout=dict(type="float", default=2),
         ok_status=dict(type="list", elements="int", default=[200])), supports_check_mode=True)
     params = module.params
-    if not 1 <= params["rate"] <= 100 or not 1 <= params["duration"] <= 3600 or params["timeout"] <= 0:
-        module.fail_json(msg="rate must be 1-100 per second, duration 1-3600 s and timeout above 0")
-    interval = 1.0 / params["rate"]
-    start = time.monotonic()
-    samples = []
-    while True:
-        due = start + len(samples) * interval
-        if due - start >= params["duration"]:
-            break
-        wait = due - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        samples.append(ask(params["url"], params["timeout"], params["ok_status"]))
+    problem = rate_problem(params["rate"], params["duration"], params["timeout"])
+    if problem:
+        module.fail_json(msg=problem)
+    samples = paced(params["rate"], params["duration"],
+                    lambda n: ask(params["url"], params["timeout"], params["ok_status"]))
     module.exit_json(changed=False, samples=samples, requests=len(samples),
                      failures=sum(1 for sample in samples if not sample["ok"]))
 

@@ -143,6 +143,7 @@ import traceback
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.hastack.web.plugins.module_utils.pacing import paced, rate_problem
 from ansible_collections.hastack.web.plugins.module_utils.trial import write_outcome
 
 try:
@@ -216,8 +217,9 @@ def main():
     params = module.params
     if pymysql is None:
         module.fail_json(msg=missing_required_lib("PyMySQL"), exception=PYMYSQL_ERROR)
-    if not 1 <= params["rate"] <= 100 or not 1 <= params["duration"] <= 3600 or params["timeout"] <= 0:
-        module.fail_json(msg="rate must be 1-100 per second, duration 1-3600 s and timeout above 0")
+    problem = rate_problem(params["rate"], params["duration"], params["timeout"])
+    if problem:
+        module.fail_json(msg=problem)
     if not params["table"].replace("_", "").isalnum():
         module.fail_json(msg="table must be letters, digits and underscores, not %r" % params["table"])
     writer = Writer(params)
@@ -228,17 +230,7 @@ def main():
         module.fail_json(msg="cannot create %s.%s through %s:%d before the trial: %s" % (
             params["database"], params["table"], params["login_host"], params["login_port"], exc))
     run = uuid.uuid4().hex[:16]
-    interval = 1.0 / params["rate"]
-    start = time.monotonic()
-    samples = []
-    while True:
-        due = start + len(samples) * interval
-        if due - start >= params["duration"]:
-            break
-        wait = due - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        samples.append(writer.write(run, len(samples)))
+    samples = paced(params["rate"], params["duration"], lambda n: writer.write(run, n))
     present, deadline = None, time.monotonic() + params["settle"]
     while present is None and time.monotonic() < deadline:
         try:
