@@ -5,6 +5,7 @@ tools/hastack_lab/tests/test_galera.py)."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -175,3 +176,31 @@ def present_rows(cluster: Cluster, node: str, run: str) -> dict:
             rows.setdefault(writer, set()).add(n)
     conn.close()
     return rows
+
+
+# ---------------------------------------------------------------- reading the journal
+
+def rejoin_kind(journal: str) -> str:
+    """How a node came back, from its mariadb journal since the fault: "SST", "IST" or "none".
+    The SST script runs, and Galera logs "SST received", for an IST too; only a full copy
+    makes the script log "Proceeding with SST"."""
+    if "Proceeding with SST" in journal:
+        return "SST"
+    if "IST received" in journal:
+        return "IST"
+    return "none"
+
+
+def soak_events(journal: str) -> dict[str, int]:
+    """What a node's mariadb journal says about its peers and itself during a soak."""
+    return {"suspicions": len(re.findall(r"suspecting node", journal)),
+            "inactive": len(re.findall(r"declaring inactive|inactive nodes", journal)),
+            "view_changes": len(re.findall(r"New COMPONENT", journal)),
+            # Galera's own sign that the node itself was not scheduled for > 0.6 x suspect_timeout
+            "late_checks": len(re.findall(r"last inactive check more than", journal))}
+
+
+def plan_reason(output: str) -> str:
+    """The recovery playbook's decision, from its output ("?" when it printed none)."""
+    match = re.search(r"msg: '?((?:none|join|bootstrap|refuse): [^']*)", output)
+    return " ".join(match.group(1).split()) if match else "?"

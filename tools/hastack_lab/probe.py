@@ -93,6 +93,19 @@ def client_failures(answers: list[Answer], fault_at: float, fault_done: float | 
     }
 
 
+def trial_line(result: dict) -> str:
+    """One line for a failover trial as it ends: who held the VIP before and after, the downtime."""
+    return "%s->%s %s ms, %d failed after fault" % (
+        result["before"], result["after"], result["downtime_ms"], result["failed_after_fault"])
+
+
+def median_trial(runs: list[tuple[dict, list]]) -> tuple[dict, list] | None:
+    """Of (result, answers) pairs, the one with the median measured downtime (the upper one
+    of an even count): the trial whose timeline the report draws. None when none measured."""
+    measured = sorted((r for r in runs if r[0]["downtime_ms"] is not None), key=lambda r: r[0]["downtime_ms"])
+    return measured[len(measured) // 2] if measured else None
+
+
 def broken_promises(results: list[dict], faults: list[str], arms: list[str],
                     bound_ms: float = PAPER_RANGE_MS[0]) -> list[str]:
     """What a run shows the balancers did not do that the collection promises, one sentence

@@ -157,3 +157,22 @@ def broken_promises(arms: dict[str, dict], tuned: str = "tuned", bound_ms: float
             broken.append("%s: writes resumed on the next writer %s ms after the cut (at most %.0f ms)" % (
                 tuned, slowest, bound_ms))
     return broken
+
+
+def run_promises(data: dict) -> list[str]:
+    """Every promise a run of the ProxySQL experiment broke, from its results.json: the
+    writer's failover (broken_promises), and the kill, isolate and lag parts'."""
+    found = broken_promises(data["writer"]["summary"]) if "writer" in data else []
+    if data.get("kill", {}).get("failed"):
+        found.append("kill: %d GETs through the VIP failed while ProxySQL restarted" % data["kill"]["failed"])
+    missed = [i for i, t in enumerate(data.get("kill", {}).get("trials", []), 1) if t.get("drained_by") == []]
+    if missed:
+        found.append("kill: no balancer's health check took %s out in trial %s" % (
+            data["kill"]["web"], ", ".join(map(str, missed))))
+    if data.get("isolate", {}).get("lost"):
+        found.append("isolate: %d acknowledged writes lost" % data["isolate"]["lost"])
+    lag = data.get("lag")
+    if lag and (lag["out_of_readers_at_s"] is None or lag["back_at_s"] is None):
+        found.append("lag: %s was %s" % (lag["reader"], "never taken out of the readers" if lag["out_of_readers_at_s"]
+                                         is None else "not back among the readers after catching up"))
+    return found

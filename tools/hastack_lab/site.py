@@ -189,6 +189,13 @@ def kept_working(fault: dict, recovery: dict, survivors_answered: bool) -> bool:
         fault["failed"] == 0 and recovery["failed"] == 0
 
 
+def trial_line(result: dict) -> str:
+    """One line for a table 5 trial as it ends: did the service keep working, and at what cost."""
+    return "kept working: %s; gap %s / %s ms; failed %d / %d" % (
+        result["kept_working"], result["fault"]["longest_gap_ms"], result["recovery"]["longest_gap_ms"],
+        result["fault"]["failed"], result["recovery"]["failed"])
+
+
 def delay_summary(values_ms: list[float]) -> dict:
     """min / median / p95 / max of replication delays in ms (nearest-rank p95)."""
     return summary(values_ms, mean=False)

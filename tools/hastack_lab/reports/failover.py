@@ -43,9 +43,14 @@ def client_cell(clients: list[dict], key: str) -> str:
     return "%d of %d" % (sum(c[key] for c in clients), sum(c["requests"] for c in clients))
 
 
-def render(results: list[dict], args, plots: dict, started: str, soaked: dict | None = None,
-           broken: list[str] | None = None) -> str:
-    """report.md of a run of tools/lab experiment failover (args: its trials, faults and arms)."""
+def render(data: dict) -> str:
+    """report.md of a run of tools/lab experiment failover, from its results.json: the trials
+    per fault and arm, the soak, the promises when the run checked them (`broken_promises`
+    present) and the timeline plots it drew (`plots`, fault -> file)."""
+    results, started, trials, soaked = data["results"], data["started"], data["trials"], data.get("soak")
+    arms = list(data["arms"])
+    faults = data.get("faults") or list(dict.fromkeys(r["fault"] for r in results))
+    broken, plots = data.get("broken_promises"), data.get("plots", {})
     lines = [
         "# Balancer failover on the local lab",
         "",
@@ -53,14 +58,14 @@ def render(results: list[dict], args, plots: dict, started: str, soaked: dict | 
         "`/haproxy-alive` on the VIP every 1 ms, a new TCP connection each time, 100 ms "
         "timeout. Downtime: the longest gap between good answers after the fault. "
         "Each trial hits whichever balancer holds the VIP." % (
-            started, args.trials, ", ".join(args.faults) if args.trials else "no trials, soak only"),
+            started, trials, ", ".join(faults) if trials else "no trials, soak only"),
         "",
         "| fault | arm | trials | min ms | median ms | p95 ms | max ms | mean ms "
         "| ordinary client: failed in flight | ordinary client: failed, started after the fault |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for fault in args.faults:
-        for arm in args.arms:
+    for fault in faults:
+        for arm in arms:
             rows = [r for r in results if r["fault"] == fault and r["arm"] == arm]
             s = stats.summary([r["downtime_ms"] for r in rows if r["downtime_ms"] is not None])
             if not s["n"]:
@@ -71,7 +76,7 @@ def render(results: list[dict], args, plots: dict, started: str, soaked: dict | 
                 client_cell(clients, "failed_in_flight"), client_cell(clients, "failed_after")))
     lines += ["| paper (hard failure of the active balancer) | - | 50 | %.0f | - | - | %.0f | %.0f | - | - |"
               % (fl.PAPER_RANGE_MS[0], fl.PAPER_RANGE_MS[1], fl.PAPER_MEAN_MS), ""]
-    for fault in args.faults:
+    for fault in faults:
         tuned = stats.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "tuned"
                             and r["downtime_ms"] is not None])
         default = stats.summary([r["downtime_ms"] for r in results if r["fault"] == fault and r["arm"] == "default"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from hastack_lab import galera as gl
 from hastack_lab.galera import Outcome, failures_outside, lost, restart_windows, stall_ms
 
 
@@ -52,3 +53,33 @@ def test_restart_windows_from_the_journal():
         "garbage line",
     ])
     assert restart_windows(journal) == [(101.0, 104.0), (200.0, float("inf"))]
+
+
+@pytest.mark.parametrize("journal, kind", [
+    ("WSREP: SST received\nWSREP_SST: [INFO] Proceeding with SST.........", "SST"),
+    ("WSREP: SST received: 1b2c:120\nWSREP: IST received: 1b2c:131", "IST"),
+    ("WSREP: Synchronized with group, ready for connections", "none"),
+])
+def test_rejoin_kind_tells_a_full_copy_from_an_increment(journal, kind):
+    assert gl.rejoin_kind(journal) == kind
+
+
+def test_soak_events_count_what_the_journal_says():
+    journal = "\n".join([
+        "evs::proto(...) suspecting node: 1b2c",
+        "evs::proto(...) suspecting node: 1b2c",
+        "evs::proto(...) declaring inactive node 1b2c",
+        "New COMPONENT: primary = yes, bootstrap = no, my_idx = 0, memb_num = 3",
+        "last inactive check more than PT1.5S (3*evs.inactive_check_period) ago",
+    ])
+    assert gl.soak_events(journal) == {"suspicions": 2, "inactive": 1, "view_changes": 1, "late_checks": 1}
+    assert gl.soak_events("") == {"suspicions": 0, "inactive": 0, "view_changes": 0, "late_checks": 0}
+
+
+@pytest.mark.parametrize("output, reason", [
+    ("ok: [db1] => {\n    \"msg\": \"x\"\n}\nmsg: 'bootstrap: db2 has the highest seqno (41)'", "bootstrap: db2 has the highest seqno (41)"),
+    ("msg: refuse: db3 is\n   unreachable", "refuse: db3 is unreachable"),
+    ("PLAY RECAP", "?"),
+])
+def test_plan_reason_is_the_recovery_playbooks_decision(output, reason):
+    assert gl.plan_reason(output) == reason

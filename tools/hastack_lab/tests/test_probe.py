@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from hastack_lab import probe as fl
 from hastack_lab.probe import Answer, broken_promises, client_failures, downtime, ordinary_client
 
 
@@ -142,3 +143,15 @@ def test_broken_promises(rows, arms, expected):
 
 def test_broken_promises_judges_each_fault_asked_for():
     assert broken_promises(GOOD, ["hard-kill", "graceful-stop"], ["tuned"]) == ["graceful-stop, tuned: no trial ran"]
+
+
+def test_median_trial_is_the_one_whose_timeline_the_report_draws():
+    runs = [({"downtime_ms": d}, [d]) for d in (300.0, None, 100.0, 200.0)]
+    assert fl.median_trial(runs) == ({"downtime_ms": 200.0}, [200.0])
+    assert fl.median_trial([({"downtime_ms": None}, [])]) is None
+    assert fl.median_trial([]) is None
+
+
+def test_trial_line():
+    assert fl.trial_line({"before": "lb1", "after": "lb2", "downtime_ms": 212.5, "failed_after_fault": 0}) == \
+        "lb1->lb2 212.5 ms, 0 failed after fault"

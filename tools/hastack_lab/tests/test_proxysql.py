@@ -111,3 +111,23 @@ def arms(**kw):
 ])
 def test_broken_promises(case, summaries, broken):
     assert pl.broken_promises(summaries) == broken, case
+
+
+KILL_OK = {"web": "web1", "failed": 0, "trials": [{"drained_by": ["lb1", "lb2"]}]}
+
+
+@pytest.mark.parametrize("part, value, broken", [
+    ("kill", KILL_OK, []),
+    ("kill", dict(KILL_OK, failed=3), ["kill: 3 GETs through the VIP failed while ProxySQL restarted"]),
+    ("kill", dict(KILL_OK, trials=[{"drained_by": ["lb1"]}, {"drained_by": []}]),
+     ["kill: no balancer's health check took web1 out in trial 2"]),
+    ("isolate", {"lost": 0}, []),
+    ("isolate", {"lost": 2}, ["isolate: 2 acknowledged writes lost"]),
+    ("lag", {"reader": "db1", "out_of_readers_at_s": 1.5, "back_at_s": 30.0}, []),
+    ("lag", {"reader": "db1", "out_of_readers_at_s": None, "back_at_s": None},
+     ["lag: db1 was never taken out of the readers"]),
+    ("lag", {"reader": "db1", "out_of_readers_at_s": 1.5, "back_at_s": None},
+     ["lag: db1 was not back among the readers after catching up"]),
+])
+def test_run_promises_of_the_parts_beside_the_writers(part, value, broken):
+    assert pl.run_promises({part: value}) == broken

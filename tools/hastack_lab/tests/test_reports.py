@@ -2,13 +2,12 @@
 the run measured: the reports are pure functions of the data, tested on real runs."""
 
 import json
-import types
 
 import pytest
 
 from hastack_lab import ROOT
 from hastack_lab.reports import counts, fmt, pyplot
-from hastack_lab.reports import cost, failover, galera, proxysql, site
+from hastack_lab.reports import cost, failover, galera, proxysql, site, sync
 
 RUNS = sorted(ROOT.glob("docs/results/*/*/results.json"))
 
@@ -57,8 +56,7 @@ def test_a_proxysql_run_names_the_version_and_each_broken_promise(data):
 @pytest.mark.parametrize("data", runs_with("results", "trials", "arms"))
 def test_a_balancer_run_gives_a_row_per_fault_and_arm_with_the_papers_beside_it(data):
     faults = sorted({r["fault"] for r in data["results"]})
-    args = types.SimpleNamespace(trials=data["trials"], faults=faults, arms=list(data["arms"]))
-    text = failover.render(data["results"], args, {}, data["started"], data.get("soak"))
+    text = failover.render(data)
     assert text.startswith("# Balancer failover on the local lab\n")
     for fault in faults:
         for arm in data["arms"]:
@@ -99,3 +97,12 @@ def test_a_cost_run_gives_each_arm_page_and_client_with_the_goals(data):
             assert "| %s `" % page in text
     missed = data["goals_missed"]
     assert all(m in text for m in missed) if missed else "Every goal met." in text
+
+
+@pytest.mark.parametrize("data", runs_with("lags_ms", "topology"))
+def test_a_sync_run_gives_its_lags_and_the_target(data):
+    text = sync.render(data)
+    assert text.startswith("# rsync_sync propagation on the local lab\n")
+    assert "| %d | %d | " % (data["files"], len(data["lags_ms"])) in text
+    assert "Target (issue 4)" in text
+    assert ("never arrived" in text) == bool(data["missing"])

@@ -433,3 +433,21 @@ def test_broken_promises_checks_the_routing_with_the_runs_writer_order():
     trial["fault"].update(requests=10, failed=0)
     assert sl.broken_promises({"table5": [trial], "writer_order": ORDER}, workers=4) == [
         "db3 kill: writes during the fault went to ['db1'], not only to db2"]
+
+
+def test_trial_line_gives_the_fault_and_the_recovery_side_by_side():
+    result = {"kept_working": True, "fault": {"longest_gap_ms": 812.0, "failed": 0},
+              "recovery": {"longest_gap_ms": 95.5, "failed": 1}}
+    assert sl.trial_line(result) == "kept working: True; gap 812.0 / 95.5 ms; failed 0 / 1"
+
+
+RECAP = """PLAY RECAP *********************************************************************
+db1                        : ok=120  changed=0    unreachable=0    failed=0    skipped=40   rescued=0    ignored=0
+lb1                        : ok=80   changed=2    unreachable=0    failed=1    skipped=12   rescued=0    ignored=0
+"""
+
+
+def test_the_converges_recap_counts_changed_and_failed_tasks_per_host():
+    from hastack_lab.measure.converge import recap
+    assert recap(RECAP) == {"changed": {"db1": 0, "lb1": 2}, "failed": {"db1": 0, "lb1": 1}}
+    assert recap("ERROR! the playbook could not be found") == {"changed": {}, "failed": {}}

@@ -1,0 +1,123 @@
+"""What every experiment shares: its command line, where it writes, and how it ends.
+
+An experiment module is its orchestration only: it declares its options on a Frame,
+calls the measurements in hastack_lab.measure, and hands the data to Frame.save and
+Frame.finish. The frame gives each one the same --out (never over another run's results),
+the same comma-separated list options checked against their choices, the same
+--report-only, the same head of results.json, and the same ending: the broken promises
+printed, and exit 1 when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .results import out_or_exit
+
+
+def started() -> str:
+    """The moment a run starts, as every results.json records it."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def split_list(text: str) -> list[str]:
+    """"a,b,,c" -> ["a", "b", "c"]: a list option as the user typed it."""
+    return [item for item in text.split(",") if item]
+
+
+def unknown_items(values: Iterable[str], choices: Iterable[str]) -> list[str]:
+    known = set(choices)
+    return [value for value in values if value not in known]
+
+
+class Frame:
+    """One experiment's command line and its results directory.
+
+    name:    the command (`tools/lab experiment NAME`);
+    doc:     the module's docstring; its first paragraph is --help's description;
+    results: the directory name under docs/results/<date>/ that --out defaults to;
+    render:  data -> report.md, the experiment's report (hastack_lab.reports).
+    """
+
+    def __init__(self, name: str, doc: str, results: str, render: Callable[[dict], str], *,
+                 report_only: bool = True):
+        self.results, self.render = results, render
+        head, _, rest = doc.partition("\n\n")
+        self.parser = argparse.ArgumentParser(prog="tools/lab experiment " + name, description=head, epilog=rest,
+                                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        self.parser.add_argument("--out", type=Path, help="default: docs/results/<date>/%s, or %s-2, ... when a "
+                                                          "run is there already" % (results, results))
+        if report_only:
+            self.parser.add_argument("--report-only", action="store_true",
+                                     help="check the promises again and rewrite report.md from the results.json "
+                                          "in --out; run nothing")
+        self.lists: dict[str, list[str]] = {}
+        self.out = Path(".")
+        self.argv = ""
+
+    def add(self, *flags, **options) -> None:
+        self.parser.add_argument(*flags, **options)
+
+    def add_list(self, flag: str, choices: Iterable[str], help: str, default: Iterable[str] | None = None) -> None:
+        """A comma-separated option whose every item must be one of choices."""
+        choices = list(choices)
+        dest = flag.lstrip("-").replace("-", "_")
+        self.lists[dest] = choices
+        self.parser.add_argument(flag, default=",".join(choices if default is None else default),
+                                 help="%s; comma-separated, of: %s" % (help, ", ".join(choices)))
+
+    def error(self, message: str) -> None:
+        """Stop before anything ran, as a bad argument does (exit 2)."""
+        self.parser.error(message)
+
+    def parse(self, argv: list[str] | None,
+              check: Callable[[argparse.Namespace], str] | None = None) -> argparse.Namespace:
+        """The options, the lists split and checked, then check(args) (the experiment's own
+        preflight: a message stops the run), and only then --out resolved and made."""
+        args = self.parser.parse_args(argv)
+        for dest, choices in self.lists.items():
+            values = split_list(getattr(args, dest))
+            unknown = unknown_items(values, choices)
+            if unknown:
+                self.error("--%s: unknown %s; choose from %s" % (dest.replace("_", "-"), ", ".join(unknown),
+                                                                 ", ".join(choices)))
+            setattr(args, dest, values)
+        problem = check(args) if check and not getattr(args, "report_only", False) else ""
+        if problem:
+            self.error(problem)
+        self.out = out_or_exit(self.parser, args.out, self.results, report_only=getattr(args, "report_only", False))
+        self.out.mkdir(parents=True, exist_ok=True)
+        args.out = self.out
+        self.argv = " ".join(sys.argv[1:] if argv is None else argv)
+        return args
+
+    def begin(self, **fields) -> dict:
+        """The head of results.json: when the run started and the command line, then fields."""
+        return {"started": started(), "argv": self.argv, **fields}
+
+    def load(self) -> dict:
+        """The results.json in --out (for --report-only)."""
+        return json.loads((self.out / "results.json").read_text())
+
+    def save(self, data: dict) -> None:
+        """results.json and report.md in --out; safe to call after every trial."""
+        (self.out / "results.json").write_text(json.dumps(data, indent=1, default=list) + "\n")
+        (self.out / "report.md").write_text(self.render(data))
+
+    def finish(self, broken: list[str] | None, missed: Iterable[str] = ()) -> int:
+        """Say where the report is and what it found: 1 when a promise is broken, else 0.
+        broken: None when the run checked no promise (nothing is said about them);
+        missed: goals the run did not reach, reported, but not a failure."""
+        print("report: %s" % (self.out / "report.md"))
+        for line in missed:
+            print("goal missed: %s" % line)
+        for line in broken or []:
+            print("BROKEN: %s" % line)
+        if broken is not None:
+            print("%d promises broken" % len(broken) if broken else "every promise kept")
+        return 1 if broken else 0
