@@ -99,6 +99,54 @@ def container_args(settings: dict) -> list[str]:
     return args
 
 
+# cgroup v1's cpu hierarchy, where the kernel gives real-time tasks a budget per cgroup
+# (RT_GROUP_SCHED); Docker's cgroupfs driver puts every container under docker/.
+CPU_CGROUP = Path("/sys/fs/cgroup/cpu")
+DOCKER_RT_RUNTIME_US = 900000  # of each second, for real-time tasks in all containers together
+
+
+def realtime_budget(parent_us: int | None, used_us: int, wanted_us: int) -> tuple[bool, str]:
+    """Whether a new container can get wanted_us of real-time runtime, and why not.
+
+    parent_us: Docker's cgroup budget (None: the kernel has no per-cgroup budget, and
+    real-time priority needs only the capability); used_us: what its containers hold."""
+    if parent_us is None or wanted_us <= 0:
+        return False, ""
+    free = parent_us - used_us
+    if free >= wanted_us:
+        return True, ""
+    return False, (f"Docker's cgroup has {max(free, 0)} us of real-time runtime left, not {wanted_us}: the "
+                   "container's keepalived will run without real-time priority (see docs/lab.md)")
+
+
+def _read_us(path: Path) -> int:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def realtime_args(settings: dict) -> list[str]:
+    """`docker create` arguments that give a new container its real-time budget, where the
+    kernel wants one. As root, Docker's own cgroup gets DOCKER_RT_RUNTIME_US first (a daemon
+    started without --cpu-rt-runtime gives it none)."""
+    wanted = int(settings.get("realtime_runtime_us", 0))
+    if not (CPU_CGROUP / "cpu.rt_runtime_us").exists() or wanted <= 0:
+        return []
+    parent = CPU_CGROUP / "docker"
+    if os.geteuid() == 0 and _read_us(parent / "cpu.rt_runtime_us") < DOCKER_RT_RUNTIME_US:
+        try:
+            parent.mkdir(exist_ok=True)
+            (parent / "cpu.rt_runtime_us").write_text(str(DOCKER_RT_RUNTIME_US))
+        except OSError as err:
+            log(f"could not give Docker's cgroup a real-time budget: {err}")
+    used = sum(_read_us(child / "cpu.rt_runtime_us") for child in parent.glob("*/"))
+    ok, why = realtime_budget(_read_us(parent / "cpu.rt_runtime_us"), used, wanted)
+    if why:
+        log(why)
+    return ["--cpu-rt-runtime", str(wanted)] if ok else []
+
+
 IMAGE = os.environ.get("HASTACK_LAB_IMAGE", container_settings()["image"])
 # Bump when customise_rootfs() changes, so `up` rebuilds stale images.
 IMAGE_REVISION = "5"
@@ -366,7 +414,8 @@ def ensure_container(name: str, hostname: str, networks: dict[str, str],
         (first_net, first_ip), *others = networks.items()
         label_args = [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
         run(["docker", "create", "--name", name, "--hostname", hostname, *label_args,
-             *container_args(settings), "-v", f"{hosts_file(name, hostname, first_ip)}:/etc/hosts",
+             *container_args(settings), *realtime_args(settings),
+             "-v", f"{hosts_file(name, hostname, first_ip)}:/etc/hosts",
              "--network", first_net, "--ip", first_ip, IMAGE, settings["command"]])
         for net, addr in others:
             run(["docker", "network", "connect", "--ip", addr, net, name])
