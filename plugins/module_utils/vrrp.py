@@ -67,7 +67,7 @@ def _priorities(peers, hostvars, base, step):
 
 
 def plan(instances, me, peers, hostvars, facts, version=3, advert_int=1.0,
-         priority_base=200, priority_step=50, track="auto", in_container=False):
+         priority_base=200, priority_step=50, track="auto", in_container=False, realtime_priority=0):
     """Resolve ``instances`` for host ``me``.
 
     :arg instances: the user's list; each has name, virtual_router_id, address_var, vips,
@@ -103,6 +103,11 @@ def plan(instances, me, peers, hostvars, facts, version=3, advert_int=1.0,
                         "keepalived_vrrp_version=3 for sub-second adverts" % advert_int)
     elif version == 3 and not (0.01 <= advert <= 40.95 and abs(advert * 100 - round(advert * 100)) < 1e-6):
         problems.append("keepalived_advert_int=%s: VRRPv3 takes 0.01 to 40.95 s in steps of 0.01 s" % advert_int)
+
+    if isinstance(realtime_priority, bool) or not isinstance(realtime_priority, int) \
+            or not 0 <= realtime_priority <= 99:
+        problems.append("keepalived_realtime_priority=%r: use 1 to 99 (SCHED_RR priority of keepalived's VRRP "
+                        "process), or 0 to leave it at normal priority" % (realtime_priority,))
 
     if not instances:
         problems.append("keepalived_instances is empty: define at least one VRRP instance")

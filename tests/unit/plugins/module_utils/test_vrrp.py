@@ -118,7 +118,16 @@ CASES = [
     ("v2-subsecond", {"version": 2, "advert_int": 0.05}, "VRRPv2 adverts are whole seconds"),
     ("v3-advert-steps", {"advert_int": 0.015}, "VRRPv3 takes 0.01 to 40.95 s in steps of 0.01 s"),
     ("advert-not-positive", {"advert_int": 0}, "must be a positive number of seconds"),
+    ("realtime-above-99", {"realtime_priority": 100}, "keepalived_realtime_priority=100: use 1 to 99"),
+    ("realtime-negative", {"realtime_priority": -1}, "keepalived_realtime_priority=-1: use 1 to 99"),
+    ("realtime-not-a-number", {"realtime_priority": "high"}, "keepalived_realtime_priority='high'"),
+    ("realtime-a-boolean", {"realtime_priority": True}, "keepalived_realtime_priority=True"),
 ]
+
+
+@pytest.mark.parametrize("priority", [0, 1, 50, 99])
+def test_realtime_priority_from_off_to_the_kernels_highest(priority):
+    assert run(realtime_priority=priority)["problems"] == []
 
 
 @pytest.mark.parametrize("kwargs, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
