@@ -68,6 +68,31 @@ def vip_holders(cluster: Cluster) -> list[str]:
     return found
 
 
+def vrrp_transitions(cluster: Cluster, since: float) -> list[str]:
+    """Every VRRP state change the balancers' notify script logged from the wall-clock time
+    `since` on, oldest first: ["lb2 1733504400.123: INSTANCE public is now MASTER (priority 150)"]."""
+    found = []
+    for name in cluster.of_kind("balancer"):
+        log = in_container(cluster.container(name), "journalctl", "-t", "keepalived-notify", "--since",
+                           "@%d" % int(since), "-o", "short-unix", "--no-pager", check=False)
+        found += transition_lines(name, log, since)
+    return sorted(found, key=lambda line: float(line.split()[1].rstrip(":")))
+
+
+def transition_lines(name: str, journal: str, since: float) -> list[str]:
+    """The "is now" lines of one balancer's notify journal (short-unix) at or after `since`."""
+    lines = []
+    for line in journal.splitlines():
+        stamp, _, text = line.partition(" ")
+        try:
+            at = float(stamp)
+        except ValueError:
+            continue
+        if at >= since and "is now" in text:
+            lines.append("%s %s: %s" % (name, stamp, text.split(": ", 1)[-1]))
+    return lines
+
+
 def server_healthy(cluster: Cluster, name: str) -> bool:
     server = cluster.servers[name]
     c = cluster.container(name)

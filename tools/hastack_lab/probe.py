@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import re
 import socket
 import statistics
 import struct
@@ -93,6 +94,13 @@ def client_failures(answers: list[Answer], fault_at: float, fault_done: float | 
     }
 
 
+def sched_policies(chrt: str) -> list[str]:
+    """`chrt -p PID` output, for one or more processes -> ["SCHED_RR 50", "SCHED_OTHER 0"]."""
+    policies = re.findall(r"scheduling policy: (\S+)", chrt)
+    priorities = re.findall(r"scheduling priority: (\d+)", chrt)
+    return ["%s %s" % pair for pair in zip(policies, priorities)]
+
+
 def trial_line(result: dict) -> str:
     """One line for a failover trial as it ends: who held the VIP before and after, the downtime."""
     return "%s->%s %s ms, %d failed after fault" % (
@@ -106,8 +114,11 @@ def median_trial(runs: list[tuple[dict, list]]) -> tuple[dict, list] | None:
     return measured[len(measured) // 2] if measured else None
 
 
+BOUND_MS = 250.0  # issue 19: no tuned trial above it (its goal: median <= 100, p95 <= 150)
+
+
 def broken_promises(results: list[dict], faults: list[str], arms: list[str],
-                    bound_ms: float = PAPER_RANGE_MS[0]) -> list[str]:
+                    bound_ms: float = BOUND_MS, soaks: dict | None = None) -> list[str]:
     """What a run shows the balancers did not do that the collection promises, one sentence
     each; [] when every promise held (the short run `make failover-check`, in CI, exits 1
     otherwise). For every fault and arm asked for:
@@ -115,9 +126,10 @@ def broken_promises(results: list[dict], faults: list[str], arms: list[str],
     - trials ran, and each one measured a downtime with the VIP on the other balancer after it;
     - the ordinary client lost no request started after the fault (its SYN reaches the new
       holder), whatever the arm;
-    - with the tuned settings, every trial's downtime is under `bound_ms`: by default the
-      paper's fastest trial, 1013 ms;
-    - where both arms ran, the tuned median is below the one with keepalived's advert_int 1.
+    - with the tuned settings, every trial's downtime is under `bound_ms` (250 ms; the
+      paper's fastest trial took 1013);
+    - where both arms ran, the tuned median is below the one with keepalived's advert_int 1;
+    - in a soak with the tuned settings (soaks: arm -> soak), no VRRP transition at all.
     """
     broken = []
     for fault in faults:
@@ -146,6 +158,10 @@ def broken_promises(results: list[dict], faults: list[str], arms: list[str],
         if "tuned" in medians and "default" in medians and medians["tuned"] >= medians["default"]:
             broken.append("%s: the tuned median (%.0f ms) is not below advert_int 1's (%.0f ms)" % (
                 fault, medians["tuned"], medians["default"]))
+    soak = (soaks or {}).get("tuned")
+    if soak and soak["transitions"]:
+        broken.append("soak, tuned: %d VRRP transitions in %d s with nothing failed" % (
+            len(soak["transitions"]), soak["seconds"]))
     return broken
 
 

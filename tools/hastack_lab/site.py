@@ -339,6 +339,9 @@ def broken_promises(data: dict, workers: int) -> list[str]:
                 name, vip["before"] or "none", t["server"]))
         elif balancer and vip["during"] == vip["before"]:
             broken.append("%s: the VIP stayed on the failed balancer" % name)
+        if not balancer and vip.get("transitions"):
+            broken.append("%s: %d VRRP transitions while no balancer failed (false failovers): %s" % (
+                name, len(vip["transitions"]), "; ".join(vip["transitions"][:3])))
         broken += routing_problems(t, data.get("writer_order", []))
     spread = data.get("distribution")
     if spread:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from .. import ROOT, playbook
 from .. import probe as fl
+from .. import site as sl
 from ..cluster import Cluster
-from ..labenv import vip_holders
+from ..labenv import vip_holders, vrrp_transitions
 from ..labnet import cut, host_veths, uncut
 from ..shell import sh
 
@@ -32,14 +33,19 @@ from ..shell import sh
 FAULTS = ["hard-kill", "graceful-stop", "haproxy-kill", "network-cut"]
 
 
+# Each arm is the keepalived role with these variables over the inventory's; preemption
+# is off in all of them, so a repaired node never takes the VIP back during the next trial.
+NORMAL_PRIORITY = {"keepalived_realtime_priority": 0, "keepalived_lock_memory": False}
 ARMS = {
-    "tuned": {"keepalived_preempt": "off"},
-    "default": {"keepalived_preempt": "off", "keepalived_advert_int": 1},
+    "tuned": {"keepalived_preempt": "off"},                                   # the collection's settings
+    "normal-priority": {"keepalived_preempt": "off", **NORMAL_PRIORITY},      # the same, without real-time
+    "advert-0.1": {"keepalived_preempt": "off", "keepalived_advert_int": 0.1, **NORMAL_PRIORITY},  # until 2026-12
+    "default": {"keepalived_preempt": "off", "keepalived_advert_int": 1, **NORMAL_PRIORITY},  # keepalived's own
 }
 
 
 # how long to keep probing after the fault, per arm (bounded; default adverts need ~4 s)
-WINDOW = {"tuned": 3.0, "default": 8.0}
+WINDOW = {"tuned": 3.0, "normal-priority": 3.0, "advert-0.1": 3.0, "default": 8.0}
 
 
 BASELINE = 0.5
@@ -140,18 +146,21 @@ STRESS = ["stress-ng", "--cpu", "4", "--io", "2"]
 
 
 async def soak(env: Cluster, seconds: int) -> dict:
-    """No fault at all, but the CPUs and the disk loaded (stress-ng on the VIP holder):
-    every VRRP transition in that time is a spurious one. A probe every 10 ms counts the
-    requests that failed meanwhile, and the VIP holder is sampled every 5 s."""
+    """No fault at all, but the CPUs and the disk loaded (stress-ng on the VIP holder) while
+    the site experiment's stream asks for the demo page through the VIP: every VRRP
+    transition in that time is a spurious one. A probe every 10 ms counts the requests that
+    failed meanwhile, and the VIP holder is sampled every 5 s."""
     active = vip_holders(env)[0]
     container = env.container(active)
     sh("docker", "exec", container, "sh", "-c",
        "command -v stress-ng >/dev/null || { apt-get update -q && apt-get install -y -q stress-ng; }",
        timeout=600)
-    since = sh("docker", "exec", container, "date", "+%s").strip()
+    since = time.time()
     load = await asyncio.create_subprocess_exec(
         "docker", "exec", container, *STRESS, "--timeout", "%ds" % seconds, "--quiet",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    began = time.monotonic()
+    stream = sl.Stream(env.vip, max_seconds=seconds + 60).start()
     stop = asyncio.Event()
     task = asyncio.ensure_future(fl.probe(env.vip, 80, "/haproxy-alive", stop, interval=0.01,
                                           max_seconds=seconds + 10))
@@ -168,22 +177,33 @@ async def soak(env: Cluster, seconds: int) -> dict:
     finally:
         stop.set()
         answers = await task
+        hits, ended = stream.stop(), time.monotonic()
         if load.returncode is None:
             try:
                 await asyncio.wait_for(load.wait(), timeout=30)
             except asyncio.TimeoutError:
                 load.kill()
-    transitions = []
-    for name in env.of_kind("balancer"):
-        log = sh("docker", "exec", env.container(name), "journalctl", "-t", "keepalived-notify",
-                 "--since", "@" + since, "-o", "short-iso-precise", "--no-pager", check=False)
-        transitions += ["%s: %s" % (name, line) for line in log.splitlines() if "is now" in line]
+    transitions = vrrp_transitions(env, since)
     return {"seconds": seconds, "stress": " ".join(STRESS) + " (on %s)" % active, "holder": active,
             "transitions": transitions, "holder_changes": sum(1 for h in holders if h != [active]),
             "probe_requests": len(answers), "probe_failed": sum(1 for a in answers if not a.ok),
             "probe_errors": {e: sum(1 for a in answers if not a.ok and (a.error or "HTTP %d" % a.status) == e)
                              for e in {a.error or "HTTP %d" % a.status for a in answers if not a.ok}},
-            "loadavg_max": max(loadavg, default=0.0)}
+            "stream": {k: v for k, v in sl.window(hits, began, ended).items() if k in STREAM_KEYS},
+            "rt": realtime(env), "loadavg_max": max(loadavg, default=0.0)}
+
+
+STREAM_KEYS = ("requests", "failed", "errors", "longest_gap_ms", "servers")
+
+
+def realtime(env: Cluster) -> dict[str, str]:
+    """How each balancer's keepalived processes are scheduled: {"lb1": "SCHED_RR 50, SCHED_OTHER 0"}."""
+    found = {}
+    for name in env.of_kind("balancer"):
+        out = sh("docker", "exec", env.container(name), "sh", "-c",
+                 "for p in $(pidof keepalived); do chrt -p $p; done", check=False)
+        found[name] = ", ".join(fl.sched_policies(out)) or "?"
+    return found
 
 
 def repair_all(env: Cluster) -> None:

@@ -16,7 +16,7 @@ import time
 from .. import galera as gl
 from .. import site as sl
 from ..cluster import Cluster
-from ..labenv import put_vip_on, vip_holders, wait_healthy
+from ..labenv import put_vip_on, vip_holders, vrrp_transitions, wait_healthy
 from ..shell import sh
 from ..site import BASELINE, TAIL, WINDOW
 
@@ -29,6 +29,7 @@ def trial(env: Cluster, name: str, mode: str) -> tuple[dict, list]:
         moved_from = put_vip_on(env, name)
         if moved_from:
             wait_healthy(env)
+    wall = time.time()  # from here on, a VRRP transition in a trial of a web or database server is a false one
     run = "site-%s-%s-%d" % (name, mode, int(time.time()))
     stream = sl.Stream(env.vip).start()
     stop = threading.Event()
@@ -68,7 +69,8 @@ def trial(env: Cluster, name: str, mode: str) -> tuple[dict, list]:
         "before": before, "fault": fault, "recovery": recovery, "after": after, "down": down,
         "kept_working": sl.kept_working(fault, recovery, bool(fault["servers"])),
         "healthy_after_start_s": round(healthy_s, 1),
-        "vip": {"before": vip_before, "during": vip_during, "after": vip_after, "moved_from": moved_from},
+        "vip": {"before": vip_before, "during": vip_during, "after": vip_after, "moved_from": moved_from,
+                "transitions": vrrp_transitions(env, wall)},
         "db": {"acknowledged": sum(len(a) for a in acknowledged.values()),
                "lost": sum(len(v) for v in lost.values()),
                "failed_on_others": sum(1 for w in db_writers if w.name != name for o in w.outcomes

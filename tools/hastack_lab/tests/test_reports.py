@@ -63,7 +63,7 @@ def test_a_balancer_run_gives_a_row_per_fault_and_arm_with_the_papers_beside_it(
             if any(r["fault"] == fault and r["arm"] == arm and r["downtime_ms"] is not None for r in data["results"]):
                 assert "| %s | %s | " % (fault, arm) in text
     assert "| paper (hard failure of the active balancer) |" in text
-    assert ("## Soak" in text) == bool(data.get("soak"))
+    assert ("## Soak" in text) == bool(data.get("soak") or data.get("soaks"))
 
 
 def test_the_shared_formatting():

@@ -139,12 +139,16 @@ def test_changed_tasks_of_an_idempotent_run_is_empty():
 
 
 def trial(server="web1", kind="web", mode="kill", fault_failed=0, recovery_failed=0, lost=0, answered=True,
-          vip=(["lb1"], ["lb1"], ["lb1"])):
+          vip=(["lb1"], ["lb1"], ["lb1"]), transitions=()):
     phase = {"requests": 800, "failed": 0}
     return {"server": server, "kind": kind, "mode": mode,
             "fault": dict(phase, failed=fault_failed, requests=800 if answered else fault_failed),
             "recovery": dict(phase, failed=recovery_failed),
-            "vip": dict(zip(("before", "during", "after"), vip)), "db": {"lost": lost}}
+            "vip": dict(zip(("before", "during", "after"), vip), transitions=list(transitions)), "db": {"lost": lost}}
+
+
+FLAP = ["lb2 1733504400.101: INSTANCE public is now MASTER (priority 150)",
+        "lb2 1733504400.139: INSTANCE public is now BACKUP (priority 150)"]
 
 
 LB1_CUT = {"server": "lb1", "kind": "balancer", "vip": (["lb1"], ["lb2"], ["lb2"])}
@@ -174,6 +178,10 @@ LB1_CUT = {"server": "lb1", "kind": "balancer", "vip": (["lb1"], ["lb2"], ["lb2"
      ["web1 kill: the VIP was on ['lb1', 'lb2'] during the fault and on ['lb1'] after it, not on one balancer"]),
     ([trial(vip=(["lb1"], [], ["lb1"]))],
      ["web1 kill: the VIP was on none during the fault and on ['lb1'] after it, not on one balancer"]),
+    # a backup that took the VIP for 38 ms between two samples: only the journal shows it
+    ([trial(server="db3", kind="database", transitions=FLAP)],
+     ["db3 kill: 2 VRRP transitions while no balancer failed (false failovers): " + "; ".join(FLAP)]),
+    ([trial(**LB1_CUT, transitions=FLAP)], []),                   # a balancer's own trial moves the VIP
 ])
 def test_broken_promises_of_the_fault_trials(table5, broken):
     assert sl.broken_promises({"table5": table5}, workers=4) == broken
@@ -451,3 +459,13 @@ def test_the_converges_recap_counts_changed_and_failed_tasks_per_host():
     from hastack_lab.measure.converge import recap
     assert recap(RECAP) == {"changed": {"db1": 0, "lb1": 2}, "failed": {"db1": 0, "lb1": 1}}
     assert recap("ERROR! the playbook could not be found") == {"changed": {}, "failed": {}}
+
+
+def test_transition_lines_keep_the_state_changes_from_the_trials_start():
+    from hastack_lab.labenv import transition_lines
+    journal = ("1733504399.900 lb2 keepalived-notify[1]: INSTANCE public is now BACKUP (priority 150)\n"
+               "-- Boot 1f2e --\n"
+               "1733504400.101 lb2 keepalived-notify[2]: INSTANCE public is now MASTER (priority 150)\n"
+               "1733504400.120 lb2 keepalived-notify[3]: starting\n")
+    assert transition_lines("lb2", journal, 1733504400.0) == [
+        "lb2 1733504400.101: INSTANCE public is now MASTER (priority 150)"]
