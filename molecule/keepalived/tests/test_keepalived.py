@@ -14,7 +14,7 @@ import pytest
 
 NODES = ["ka-lb1", "ka-lb2"]
 VIPS = {"public": "172.22.82.235", "private": "172.22.81.235"}
-ADVERT_INT = 0.03  # the role's default
+ADVERT_INT = 0.1  # the role's default
 PREEMPT_DELAY = 5
 
 
@@ -93,29 +93,16 @@ def test_tracking_follows_the_service_state_in_a_container():
         assert "track_file track_haproxy {" in dexec(node, "cat", "/etc/keepalived/keepalived.conf")
 
 
-def realtime_budget_us(node):
-    """The real-time runtime the kernel grants the container per second (cgroup v1 with
-    RT_GROUP_SCHED), or None where the kernel keeps no such budget per cgroup."""
-    cid = subprocess.run(["docker", "inspect", "-f", "{{.Id}}", node], capture_output=True, text=True,
-                         timeout=30, check=True).stdout.strip()
-    try:
-        with open("/sys/fs/cgroup/cpu/docker/%s/cpu.rt_runtime_us" % cid) as f:
-            return int(f.read())
-    except FileNotFoundError:
-        return None
-
-
 @pytest.mark.parametrize("node", NODES)
-def test_the_vrrp_process_runs_at_real_time_priority(node):
-    """keepalived_realtime_priority 50, the default: the VRRP process (keepalived's child)
-    preempts ordinary work, so a loaded balancer sends and hears adverts on time."""
-    if realtime_budget_us(node) == 0:
-        pytest.skip("this host's Docker gives the container no real-time budget (see docs/lab.md): "
-                    "the kernel refuses real-time priority there")
-    out = dexec(node, "sh", "-c", "for p in $(pidof keepalived); do chrt -p $p; done")
-    assert out.count("scheduling policy: SCHED_RR") == 1, out
-    assert "scheduling priority: 50" in out, out
-    assert "vrrp_rt_priority 50" in dexec(node, "cat", "/etc/keepalived/keepalived.conf")
+def test_keepalived_comes_before_ordinary_work_for_a_cpu(node):
+    """Niceness -20 for both of keepalived's processes, so that a busy balancer still sends
+    its adverts on time; real-time priority is off by default (keepalived_realtime_priority 0:
+    keepalived 2.2.7 makes a real-time VRRP process spin after a reload), so no process of it
+    runs real-time and the process settings file asks for none."""
+    out = dexec(node, "ps", "-o", "ni=,cls=", "-C", "keepalived")
+    assert sorted(out.split()) == ["-20", "-20", "TS", "TS"], out
+    settings = dexec(node, "cat", "/etc/keepalived/hastack-process.conf")
+    assert "vrrp_rt_priority" not in settings and "vrrp_no_swap" in settings
 
 
 def test_killing_haproxy_on_the_master_moves_the_vip(lb1_is_master):
@@ -286,7 +273,7 @@ def test_double_master_intervals_end_when_either_node_steps_down():
 
 def test_two_masters_of_a_vip_last_no_longer_than_the_next_advert():
     """Two nodes hold a VIP together only until the higher priority's next advert reaches the
-    other: at most one advert interval plus delivery, bounded here by two intervals (60 ms).
+    other: at most one advert interval plus delivery, bounded here by two intervals (200 ms).
     On this 2-core machine a busy moment can make a backup miss adverts and take the VIP
     for that long; the journals show whether it ever lasted longer."""
     events = vrrp_events()

@@ -5,9 +5,9 @@
                               [--check] [--out docs/results/<date>/balancer-failover]
 
 For each arm and each fault kind, it runs N trials. The arms (hastack_lab.measure.balancers):
-tuned, the collection's keepalived settings (advert_int 0.03, real-time priority);
-normal-priority, the same without real-time priority; advert-0.1, the settings until
-2026-12 (advert_int 0.1, normal priority); default, keepalived's own (advert_int 1).
+tuned, the collection's keepalived settings (advert_int 0.1, niceness -20); fast, the
+option of advert_int 0.03 at real-time priority; fast-normal-priority, that without it;
+default, keepalived's own (advert_int 1).
 A trial probes the VIP every millisecond (a new TCP connection each time, 100 ms timeout,
 path /haproxy-alive, which HAProxy answers itself), injects the fault into whichever
 balancer holds the VIP, keeps probing, then repairs the balancer and waits until it is a

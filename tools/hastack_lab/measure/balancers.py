@@ -38,14 +38,15 @@ FAULTS = ["hard-kill", "graceful-stop", "haproxy-kill", "network-cut"]
 NORMAL_PRIORITY = {"keepalived_realtime_priority": 0, "keepalived_lock_memory": False}
 ARMS = {
     "tuned": {"keepalived_preempt": "off"},                                   # the collection's settings
-    "normal-priority": {"keepalived_preempt": "off", **NORMAL_PRIORITY},      # the same, without real-time
-    "advert-0.1": {"keepalived_preempt": "off", "keepalived_advert_int": 0.1, **NORMAL_PRIORITY},  # until 2026-12
+    "fast": {"keepalived_preempt": "off", "keepalived_advert_int": 0.03,     # the opt-in: 30 ms adverts,
+             "keepalived_realtime_priority": 50},                           # at real-time priority
+    "fast-normal-priority": {"keepalived_preempt": "off", "keepalived_advert_int": 0.03, **NORMAL_PRIORITY},
     "default": {"keepalived_preempt": "off", "keepalived_advert_int": 1, **NORMAL_PRIORITY},  # keepalived's own
 }
 
 
 # how long to keep probing after the fault, per arm (bounded; default adverts need ~4 s)
-WINDOW = {"tuned": 3.0, "normal-priority": 3.0, "advert-0.1": 3.0, "default": 8.0}
+WINDOW = {"tuned": 3.0, "fast": 3.0, "fast-normal-priority": 3.0, "default": 8.0}
 
 
 BASELINE = 0.5
