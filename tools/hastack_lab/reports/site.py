@@ -144,6 +144,14 @@ def render(data: dict) -> str:
         tasks = conv.get("changed_tasks") or {}
         lines += ["- %s: %s" % (host, "; ".join(names)) for host, names in tasks.items()]
         lines += [""] if tasks else []
+        if conv.get("roles_s"):
+            ran = sum((conv.get("ok") or {}).values())
+            lines += ["Where the time went (profile_tasks; a task lasts until the next starts): %s. The machine "
+                      "was busy for %s CPU-s of its %d CPUs' %s: %d tasks ran on a host (each a module run "
+                      "inside that host's container, or a check on the controller), %s CPU-ms each." % (
+                          ", ".join("%s %s s" % kv for kv in conv["roles_s"].items()), conv["cpu_s"],
+                          conv["cpus"], "%.0f" % (conv["seconds"] * conv["cpus"]), ran,
+                          "%.0f" % (1000 * conv["cpu_s"] / ran) if ran else "-"), ""]
     broken = data.get("broken_promises", [])
     lines += ["## Promises", "",
               "What the collection promises, checked on this run's data (`hastack_lab.site.broken_promises`): no "

@@ -457,8 +457,46 @@ lb1                        : ok=80   changed=2    unreachable=0    failed=1    s
 
 def test_the_converges_recap_counts_changed_and_failed_tasks_per_host():
     from hastack_lab.measure.converge import recap
-    assert recap(RECAP) == {"changed": {"db1": 0, "lb1": 2}, "failed": {"db1": 0, "lb1": 1}}
-    assert recap("ERROR! the playbook could not be found") == {"changed": {}, "failed": {}}
+    assert recap(RECAP) == {"changed": {"db1": 0, "lb1": 2}, "failed": {"db1": 0, "lb1": 1},
+                            "ok": {"db1": 120, "lb1": 80}}
+    assert recap("ERROR! the playbook could not be found") == {"changed": {}, "failed": {}, "ok": {}}
+
+
+PROFILED = """PLAY [Preflight - every host] **************************************************
+
+TASK [Gathering Facts] *********************************************************
+Sunday 06 December 2026  19:55:10 +0000 (0:00:00.032)       0:00:00.032 *******
+ok: [db1]
+
+TASK [hastack.web.common : Check the role's variables] *************************
+Sunday 06 December 2026  19:55:12 +0000 (0:00:02.100)       0:00:02.132 *******
+ok: [db1]
+
+TASK [hastack.web.galera : Write the Galera configuration] *********************
+Sunday 06 December 2026  19:55:13 +0000 (0:00:01.000)       0:00:03.132 *******
+ok: [db1]
+
+RUNNING HANDLER [hastack.web.galera : Apply the Galera firewall] ***************
+Sunday 06 December 2026  19:55:16 +0000 (0:00:03.000)       0:00:06.132 *******
+ok: [db1]
+
+TASK [hastack.web.common : Write chrony.conf] **********************************
+Sunday 06 December 2026  19:55:17 +0000 (0:00:00.500)       0:00:06.632 *******
+ok: [db1]
+
+PLAY RECAP *********************************************************************
+db1                        : ok=5    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0
+
+TASKS RECAP ********************************************************************
+Sunday 06 December 2026  19:56:18 +0000 (0:00:01.000)       0:01:07.632 *******
+"""
+
+
+def test_role_seconds_add_up_each_roles_tasks_from_profile_tasks_stamps():
+    from hastack_lab.measure.converge import role_seconds
+    assert role_seconds(PROFILED) == {"common": 62.0, "galera": 3.5, "playbook": 2.1}
+    assert list(role_seconds(PROFILED)) == ["common", "galera", "playbook"]
+    assert role_seconds("ERROR! no profile") == {}
 
 
 def test_transition_lines_keep_the_state_changes_from_the_trials_start():
