@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -40,7 +41,6 @@ from .host import apt_install as _apt_install
 from .takeover import foreign_container
 
 INVENTORY = LAB_INVENTORY
-SECRETS_FILE = INVENTORY / "group_vars" / "all" / "secrets.yml"
 DOCKERD_LOG = Path("/var/log/hastack-lab-dockerd.log")
 
 SUITE = "bookworm"
@@ -126,11 +126,20 @@ def _read_us(path: Path) -> int:
         return 0
 
 
-def realtime_args(settings: dict) -> list[str]:
+def realtime_wanted(setting: int | dict | None, groups: Iterable[str]) -> int:
+    """The real-time budget (us per second) lab-container.yml gives a container whose host
+    is in `groups`: the largest of its groups', else `default`; a plain number for all."""
+    if not isinstance(setting, dict):
+        return int(setting or 0)
+    found = [int(setting[g]) for g in groups if g in setting]
+    return max(found) if found else int(setting.get("default", 0))
+
+
+def realtime_args(settings: dict, groups: Iterable[str] = ()) -> list[str]:
     """`docker create` arguments that give a new container its real-time budget, where the
     kernel wants one. As root, Docker's own cgroup gets DOCKER_RT_RUNTIME_US first (a daemon
     started without --cpu-rt-runtime gives it none)."""
-    wanted = int(settings.get("realtime_runtime_us", 0))
+    wanted = realtime_wanted(settings.get("realtime_runtime_us"), groups)
     if not (CPU_CGROUP / "cpu.rt_runtime_us").exists() or wanted <= 0:
         return []
     parent = CPU_CGROUP / "docker"
@@ -175,30 +184,31 @@ def out(cmd: list[str], **kw) -> str:
 
 # ---------------------------------------------------------------- topology
 
-def load_topology() -> dict:
-    """The lab inventory as the lab needs it: {prefix, networks, hosts: {name: {groups,
-    vars, addresses}}}, read by the tools' one inventory reader (hastack_lab.cluster)."""
+def load_topology(inventory: Path = INVENTORY) -> dict:
+    """The lab inventory (or a copy of it, grown or shrunk) as the lab needs it: {prefix,
+    networks, hosts: {name: {groups, vars, addresses}}}, read by the tools' one inventory
+    reader (hastack_lab.cluster)."""
     try:
-        hosts = hosts_from_listing(list_inventory(INVENTORY))
+        hosts = hosts_from_listing(list_inventory(inventory))
     except InventoryError as exc:
         raise LabError(str(exc)) from exc
     if not hosts:
-        raise LabError(f"{INVENTORY} has no hosts")
+        raise LabError(f"{inventory} has no hosts")
     lab_vars = next(iter(hosts.values())).vars
     if "lab_networks" not in lab_vars or "lab_container_prefix" not in lab_vars:
-        raise LabError(f"{INVENTORY}/group_vars/all/lab.yml must set lab_networks and lab_container_prefix")
+        raise LabError(f"{inventory}/group_vars/all/lab.yml must set lab_networks and lab_container_prefix")
     networks = lab_vars["lab_networks"]
     topology: dict[str, dict] = {}
     for name, host in hosts.items():
         addresses = {key: host.vars[net["address_var"]] for key, net in networks.items()
                      if net["address_var"] in host.vars}
         if "private" not in addresses:
-            raise LabError(f"host {name} in {INVENTORY} has no {networks['private']['address_var']}")
+            raise LabError(f"host {name} in {inventory} has no {networks['private']['address_var']}")
         # Each host names its container itself: a group-level "{{ inventory_hostname }}"
         # template would resolve to the wrong host when a task is delegated.
         container = lab_vars["lab_container_prefix"] + name
         if host.vars.get("ansible_host") != container:
-            raise LabError(f"host {name} in {INVENTORY} needs ansible_host: {container}")
+            raise LabError(f"host {name} in {inventory} needs ansible_host: {container}")
         topology[name] = {"groups": list(host.groups), "vars": host.vars, "addresses": addresses}
     return {"prefix": lab_vars["lab_container_prefix"], "networks": networks, "hosts": topology}
 
@@ -400,7 +410,7 @@ def container_hosts_file(name: str) -> str:
 
 
 def ensure_container(name: str, hostname: str, networks: dict[str, str],
-                     labels: dict[str, str]) -> str:
+                     labels: dict[str, str], groups: Iterable[str] = ()) -> str:
     """Create and start one systemd container attached to `networks` ({network: ip}).
 
     Idempotent: a running container with the same networks is left alone, a stopped one
@@ -414,7 +424,7 @@ def ensure_container(name: str, hostname: str, networks: dict[str, str],
         (first_net, first_ip), *others = networks.items()
         label_args = [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
         run(["docker", "create", "--name", name, "--hostname", hostname, *label_args,
-             *container_args(settings), *realtime_args(settings),
+             *container_args(settings), *realtime_args(settings, groups),
              "-v", f"{hosts_file(name, hostname, first_ip)}:/etc/hosts",
              "--network", first_net, "--ip", first_ip, IMAGE, settings["command"]])
         for net, addr in others:
@@ -431,7 +441,7 @@ def ensure_container(name: str, hostname: str, networks: dict[str, str],
             raise LabError(f"container {name}: {decision.why}")
         log(f"replacing container {name}: {decision.why}")
         run(["docker", "rm", "-f", name])
-        return "re" + ensure_container(name, hostname, networks, labels)
+        return "re" + ensure_container(name, hostname, networks, labels, groups)
     have = container_networks(name)
     if have != networks:
         raise LabError(f"container {name} exists with networks {have}, wanted {networks}: "
@@ -492,28 +502,29 @@ LAB_SECRETS = ["haproxy_stats_password", "lab_galera_sst_password", "lab_galera_
                "lab_galera_app_password", "lab_proxysql_admin_password", "lab_proxysql_cluster_password"]
 
 
-def ensure_secrets() -> None:
+def ensure_secrets(inventory: Path = INVENTORY) -> None:
+    path = inventory / "group_vars" / "all" / "secrets.yml"
     have = {}
-    if SECRETS_FILE.exists():
-        have = yaml.safe_load(SECRETS_FILE.read_text()) or {}
+    if path.exists():
+        have = yaml.safe_load(path.read_text()) or {}
     missing = [key for key in LAB_SECRETS if not have.get(key)]
-    if not missing and SECRETS_FILE.exists():
+    if not missing and path.exists():
         return
     for key in missing:
         have[key] = secrets.token_urlsafe(24)
     body = ("---\n# Generated by `tools/lab up` for this checkout of the lab only (git-ignored).\n"
             "# Real inventories take these from a vault: see docs/inventory.md.\n"
             + yaml.safe_dump(have, default_flow_style=False, sort_keys=True))
-    SECRETS_FILE.write_text(body)
-    SECRETS_FILE.chmod(0o600)
-    log(f"wrote {', '.join(missing) or 'no new'} secrets to {SECRETS_FILE.relative_to(ROOT)}")
+    path.write_text(body)
+    path.chmod(0o600)
+    log(f"wrote {', '.join(missing) or 'no new'} secrets to {path}")
 
 
 # ---------------------------------------------------------------- commands
 
 def cmd_up(args: argparse.Namespace) -> None:
     started = time.monotonic()
-    topo = load_topology()
+    topo = load_topology(args.inventory)
     ensure_docker()
     ensure_image(force=args.rebuild)
     ensure_networks(topo)
@@ -524,13 +535,13 @@ def cmd_up(args: argparse.Namespace) -> None:
         wanted = {nets[key]["name"]: addr for key, addr in
                   sorted(entry["addresses"].items(), key=lambda kv: kv[0] != "private")}
         result = ensure_container(container_name(topo, host), host, wanted,
-                                  {LAB_LABEL: "1", f"{LAB_LABEL}.host": host})
+                                  {LAB_LABEL: "1", f"{LAB_LABEL}.host": host}, entry["groups"])
         names.append(container_name(topo, host))
         log(f"{host:6} {result:8} {' '.join(entry['addresses'].values())}")
     wait_for_systemd(names)
-    ensure_secrets()
+    ensure_secrets(args.inventory)
     log(f"lab is up: {len(names)} containers in {time.monotonic() - started:.0f} s; "
-        f"inventory: {INVENTORY.relative_to(ROOT)}/")
+        f"inventory: {args.inventory}/")
 
 
 def cmd_status(_args: argparse.Namespace) -> None:
@@ -641,6 +652,9 @@ def add_commands(sub) -> dict:
     {command: handler}."""
     p_up = sub.add_parser("up", help="create or complete the lab (idempotent)")
     p_up.add_argument("--rebuild", action="store_true", help="rebuild the base image first")
+    p_up.add_argument("--inventory", type=Path, default=INVENTORY, metavar="DIR",
+                      help="a copy of the lab inventory with hosts added, to grow the lab without editing "
+                           "inventory/lab (default: %(default)s)")
     sub.add_parser("status", help="show the lab's containers (exit 3 if any is not running)")
     sub.add_parser("where", help="where to look once deployed: the VIP's URLs and ProxySQL's state")
     p_down = sub.add_parser("down", help="remove the lab's containers and networks")

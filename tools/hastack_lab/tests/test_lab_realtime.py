@@ -3,7 +3,7 @@ cgroup has it to give (hastack_lab.lab.realtime_budget)."""
 
 import pytest
 
-from hastack_lab.lab import realtime_budget
+from hastack_lab.lab import realtime_budget, realtime_wanted
 
 
 @pytest.mark.parametrize("case, parent, used, wanted, ok, says", [
@@ -17,3 +17,20 @@ def test_realtime_budget(case, parent, used, wanted, ok, says):
     got, why = realtime_budget(parent, used, wanted)
     assert got is ok, case
     assert (says in why) if says else why == "", case
+
+
+BY_GROUP = {"balancers": 50000, "databases": 200000, "default": 50000}
+
+
+@pytest.mark.parametrize("setting, groups, wanted", [
+    (BY_GROUP, ["balancers"], 50000),
+    (BY_GROUP, ["databases"], 200000),
+    (BY_GROUP, ["webservers"], 50000),              # no budget of its own: the default
+    (BY_GROUP, [], 50000),                          # a Molecule container
+    (BY_GROUP, ["balancers", "databases"], 200000),  # a host in two groups gets the larger
+    ({"databases": 200000}, ["webservers"], 0),
+    (50000, ["databases"], 50000),                  # one number for every container
+    (None, ["databases"], 0),
+])
+def test_each_container_gets_the_budget_of_its_groups(setting, groups, wanted):
+    assert realtime_wanted(setting, groups) == wanted
