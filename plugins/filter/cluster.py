@@ -105,12 +105,13 @@ def galera_member_problems(members, arbitrators=None, bootstrap_node=None):
     return galera.member_problems(list(members or []), list(arbitrators or []), bootstrap_node or None)
 
 
-def galera_provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None):
-    return galera.provider_options(gcache_size, suspect_timeout or 0, dict(extra or {}), tls or None)
+def galera_provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None, realtime_priority=0):
+    return galera.provider_options(gcache_size, suspect_timeout or 0, dict(extra or {}), tls or None,
+                                   realtime_priority or 0)
 
 
-def galera_provider_option_problems(suspect_timeout, extra=None):
-    return galera.provider_option_problems(suspect_timeout or 0, dict(extra or {}))
+def galera_provider_option_problems(suspect_timeout, extra=None, realtime_priority=0):
+    return galera.provider_option_problems(suspect_timeout or 0, dict(extra or {}), realtime_priority)
 
 
 def galera_accounts(users, default_hosts, monitor_user=None, monitor_password=None):

@@ -329,9 +329,36 @@ def evs_options(suspect_timeout):
     }
 
 
-def provider_option_problems(suspect_timeout, extra):
+def _priority(value):
+    """A priority as given: an int, or digits (a -e key=value on the command line)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def realtime_option(priority):
+    """gcomm.thread_prio for a real-time priority (0: the ordinary scheduler, no option).
+
+    Galera's group-communication thread sends the keepalives that tell the other nodes this
+    one is alive; starved of a CPU for longer than evs.suspect_timeout, its node is suspected
+    although it is well. At SCHED_RR it runs before every ordinary process. Galera also lifts
+    each thread that sends a write set to this priority for the send."""
+    priority = _priority(priority)
+    return {"gcomm.thread_prio": "rr:%d" % priority} if priority else {}
+
+
+def provider_option_problems(suspect_timeout, extra, realtime_priority=0):
     """Checks of wsrep_provider_options that Galera itself would only fail at startup."""
     problems = []
+    realtime_priority = _priority(realtime_priority)
+    if isinstance(realtime_priority, bool) or not isinstance(realtime_priority, int) \
+            or not 0 <= realtime_priority <= 99:
+        problems.append("galera_realtime_priority=%r: use 1 to 99 (SCHED_RR priority of Galera's "
+                        "group-communication thread), or 0 to leave it to the ordinary scheduler"
+                        % (realtime_priority,))
+    elif realtime_priority and "gcomm.thread_prio" in (extra or {}):
+        problems.append("galera_provider_options sets gcomm.thread_prio while galera_realtime_priority "
+                        "sets it too: use one or the other")
     if suspect_timeout and float(suspect_timeout) < 0.2:
         problems.append("galera_evs_suspect_timeout=%s: below 0.2 s a busy host is suspected falsely; "
                         "0.5 was measured safe in the lab under stress" % suspect_timeout)
@@ -345,10 +372,11 @@ def provider_option_problems(suspect_timeout, extra):
     return problems
 
 
-def provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None):
+def provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None, realtime_priority=0):
     """wsrep_provider_options as one string, in a stable order."""
     options = {"gcache.size": gcache_size, "gcache.recover": "yes"}
     options.update(evs_options(suspect_timeout))
+    options.update(realtime_option(realtime_priority))
     if tls:
         options.update({"socket.ssl": "yes", "socket.ssl_ca": tls["ca"], "socket.ssl_cert": tls["cert"],
                         "socket.ssl_key": tls["key"]})

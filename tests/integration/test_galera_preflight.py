@@ -3,6 +3,9 @@ message that names the variable and the fix. Fake hosts on a local connection, c
 mode, preflight tag only: nothing on this machine can change."""
 
 
+import base64
+import json
+
 import pytest
 from playbook import run_playbook
 
@@ -47,9 +50,36 @@ def test_good_input_passes_preflight(tmp_path):
     (dict(DBS, db3={}), None, "db3 has no IPv4 address in hastack_private_address"),
     (None, {"galera_tls": True}, "galera_tls is true: set galera_tls_ca, galera_tls_cert and galera_tls_key"),
     (None, {"galera_innodb_flush_log_at_trx_commit": 3}, "galera_innodb_flush_log_at_trx_commit"),
+    (None, {"galera_realtime_priority": 120}, "galera_realtime_priority=120: use 1 to 99"),
+    (None, {"galera_realtime_priority": 2, "galera_provider_options": {"gcomm.thread_prio": "fifo:5"}},
+     "gcomm.thread_prio while galera_realtime_priority sets it too"),
 ])
 def test_bad_input_fails_in_preflight_naming_the_variable(tmp_path, dbs, group_vars, expected):
     rc, out = run_role(tmp_path, dbs, group_vars)
     assert rc != 0, out
     assert expected in " ".join(out.split()), out[-3000:]
     assert "changed=0" in out or "changed=" not in out
+
+
+def init_status(bounding_set):
+    """What slurp returns for /proc/1/status, as -e (which wins over the registered result)."""
+    text = "Name:\tsystemd\nCapInh:\t0000000000000000\nCapBnd:\t%s\n" % bounding_set
+    return ["-e", json.dumps({"__galera_init_status": {"content": base64.b64encode(text.encode()).decode()}})]
+
+
+@pytest.mark.parametrize("bounding_set, passes", [
+    ("000001ffffffffff", True),    # root on a VM: every capability
+    ("00000000a8a475fb", True),    # the lab's containers: Docker's set plus SYS_NICE and IPC_LOCK
+    ("00000000a80425fb", False),   # Docker's default set: no CAP_SYS_NICE
+])
+def test_real_time_priority_needs_cap_sys_nice_on_the_host(tmp_path, bounding_set, passes):
+    rc, out = run_playbook(tmp_path, PLAYBOOK, {"databases": DBS, "webservers": WEB},
+                           dict(SECRETS, galera_realtime_priority=2),
+                           ["--check", "--tags", "preflight", *init_status(bounding_set)])
+    if passes:
+        assert rc == 0, out[-3000:]
+    else:
+        assert rc != 0, out
+        assert "services cannot have CAP_SYS_NICE (CapBnd 00000000a80425fb of PID 1)" in " ".join(out.split()), \
+            out[-3000:]
+        assert "or set galera_realtime_priority to 0" in " ".join(out.split())

@@ -275,6 +275,25 @@ def test_provider_option_problems(suspect, extra, words):
         assert any(word in p for p in problems), problems
 
 
+@pytest.mark.parametrize("priority, extra, words", [
+    (0, {}, []),
+    (1, {}, []),
+    (99, {}, []),
+    ("2", {}, []),                      # -e galera_realtime_priority=2 arrives as text
+    (100, {}, ["galera_realtime_priority=100: use 1 to 99"]),
+    (-1, {}, ["galera_realtime_priority=-1"]),
+    (True, {}, ["galera_realtime_priority=True"]),
+    ("high", {}, ["galera_realtime_priority='high'"]),
+    (2, {"gcomm.thread_prio": "fifo:5"}, ["use one or the other"]),
+    (0, {"gcomm.thread_prio": "fifo:5"}, []),
+])
+def test_realtime_priority_problems(priority, extra, words):
+    problems = galera.provider_option_problems(0.5, extra, priority)
+    assert len(problems) == len(words)
+    for word in words:
+        assert any(word in p for p in problems), problems
+
+
 def test_provider_options_are_one_sorted_string():
     text = galera.provider_options("1G", 0.5, {"gcs.fc_limit": 64},
                                    tls={"ca": "/c", "cert": "/e", "key": "/k"})
@@ -282,6 +301,15 @@ def test_provider_options_are_one_sorted_string():
                     "evs.keepalive_period=PT0.15S;evs.suspect_timeout=PT0.5S;gcache.recover=yes;gcache.size=1G;gcs.fc_limit=64;"
                     "socket.ssl=yes;socket.ssl_ca=/c;socket.ssl_cert=/e;socket.ssl_key=/k")
     assert galera.provider_options("256M") == "gcache.recover=yes;gcache.size=256M"
+
+
+@pytest.mark.parametrize("priority, expected", [
+    (0, "gcache.recover=yes;gcache.size=256M"),
+    (2, "gcache.recover=yes;gcache.size=256M;gcomm.thread_prio=rr:2"),
+    ("7", "gcache.recover=yes;gcache.size=256M;gcomm.thread_prio=rr:7"),
+])
+def test_realtime_priority_sets_the_gcomm_threads_policy(priority, expected):
+    assert galera.provider_options("256M", realtime_priority=priority) == expected
 
 
 HASH = "*" + "A1" * 20
