@@ -200,6 +200,13 @@ def soak_events(journal: str) -> dict[str, int]:
             "late_checks": len(re.findall(r"last inactive check more than", journal))}
 
 
+def gcomm_policy(journal: str) -> str:
+    """The policy Galera last gave its group-communication thread ("other:0", "rr:2"), from
+    MariaDB's journal; "?" when it did not say."""
+    found = re.findall(r"gcomm thread scheduling priority set to (\S+)", journal)
+    return found[-1] if found else "?"
+
+
 def plan_reason(output: str) -> str:
     """The recovery playbook's decision, from its output ("?" when it printed none)."""
     match = re.search(r"msg: '?((?:none|join|bootstrap|refuse): [^']*)", output)

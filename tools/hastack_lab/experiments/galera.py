@@ -1,19 +1,20 @@
 """The Galera experiments, on the local lab: crash recovery, a node's death, a soak, a rolling restart.
 
     tools/lab experiment galera [--trials 10] [--kill-trials 5] [--soak 600]
-                            [--parts crash,kill,soak,rolling] [--out docs/results/<date>/galera]
+                            [--parts crash,kill,soak,rolling] [--arms tuned,default]
+                            [--soak-arms tuned] [--out docs/results/<date>/galera]
 
 - crash:   writers on every node record each acknowledged insert; at a random moment every
            node is hard-killed (docker kill: a power cut). The containers start again, the
            recovery playbook (playbooks/galera_recover.yml) runs, and every acknowledged row
            must be there. Reports lost rows and the recovery time, per trial.
 - kill:    one node (db3) loses power under write load (silenced on the host's bridges, then
-           killed), with the lab's tuned evs.* timeouts
-           and with Galera's defaults, side by side: the write stall on the survivors, failed
-           statements, lost acknowledged rows, and how the node rejoined (IST or SST).
+           killed), with each of --arms side by side (the lab's settings, Galera's defaults,
+           Galera's thread at real-time or normal priority): the write stall on the survivors,
+           failed statements, lost acknowledged rows, and how the node rejoined (IST or SST).
 - soak:    SECONDS of stress-ng CPU and IO load on every node (or --soak-nodes), with writers
-           running, and no fault: every suspicion or membership change in the journals is a
-           false one.
+           running, and no fault, once per --soak-arms: every suspicion or membership change
+           in the journals is a false one.
 - rolling: playbooks/rolling_restart.yml under read and write load: statements that failed
            against nodes that were not restarting at the time, and IST versus SST per node.
 
@@ -44,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     frame.add("--soak", type=int, default=600, metavar="SECONDS")
     frame.add("--soak-nodes", default="all", help="where stress-ng runs during the soak: all, or node names")
     frame.add_list("--parts", PARTS, "what to measure")
-    frame.add_list("--arms", galera.ARMS, "Galera's evs.* settings for the kill part, side by side")
+    frame.add_list("--arms", galera.ARMS, "the galera role's settings for the kill part, side by side",
+                   default=["tuned", "default"])
+    frame.add_list("--soak-arms", galera.ARMS, "the settings each soak runs with, one soak each", default=["tuned"])
     frame.add("--seed", type=int, default=None, help="of the crash trials' random load times (default: the clock)")
     args = frame.parse(argv)
     if args.report_only:
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     nodes = env.of_kind("database")
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
-    data = frame.begin(seed=seed, arms=args.arms)
+    data = frame.begin(seed=seed, arms=args.arms, settings={a: galera.ARMS[a] for a in args.arms + args.soak_arms})
     galera.start(env, nodes)  # an interrupted run may have left a node down
     gl.prepare_table(env, nodes[0])
     if "crash" in args.parts:
@@ -70,22 +73,26 @@ def main(argv: list[str] | None = None) -> int:
     if "kill" in args.parts:
         ensure_ebtables()
         data["kill"] = []
+
+        def kills(arm: str) -> None:
+            for n in range(1, args.kill_trials + 1):
+                data["kill"].append(galera.kill_trial(env, arm, n))
+                print("kill %s %d/%d: %s" % (arm, n, args.kill_trials, data["kill"][-1]), flush=True)
+                frame.save(data)
         try:
-            for arm in args.arms:
-                print("configuring the %s arm" % arm, flush=True)
-                galera.configure(galera.ARMS[arm])
-                for n in range(1, args.kill_trials + 1):
-                    data["kill"].append(galera.kill_trial(env, arm, n))
-                    print("kill %s %d/%d: %s" % (arm, n, args.kill_trials, data["kill"][-1]), flush=True)
-                    frame.save(data)
+            galera.per_arm(args.arms, kills)
         finally:
             galera.start(env, [VICTIM])
             galera.wait_synced(env)
-            galera.configure(None)
     if "soak" in args.parts and args.soak:
-        data["soak"] = galera.soak(env, args.soak, nodes if args.soak_nodes == "all" else split_list(args.soak_nodes))
-        print("soak: %s" % data["soak"], flush=True)
-        frame.save(data)
+        data["soaks"] = {}
+        stressed = nodes if args.soak_nodes == "all" else split_list(args.soak_nodes)
+
+        def soak(arm: str) -> None:
+            data["soaks"][arm] = galera.soak(env, args.soak, stressed)
+            print("soak, %s: %s" % (arm, data["soaks"][arm]), flush=True)
+            frame.save(data)
+        galera.per_arm(args.soak_arms, soak)
     if "rolling" in args.parts:
         data["rolling"] = galera.rolling(env)
         print("rolling: %s" % data["rolling"], flush=True)

@@ -19,11 +19,15 @@ from .. import ROOT, playbook
 from .. import galera as gl
 from .. import stats
 from ..cluster import Cluster
-from ..galera import VICTIM, plan_reason, rejoin_kind, soak_events
+from ..galera import VICTIM, gcomm_policy, plan_reason, rejoin_kind, soak_events
 from ..labnet import cut, host_veths, uncut
 from ..shell import sh
 
-ARMS = {"tuned": None, "default": {"galera_evs_suspect_timeout": 0}}
+# The galera role's settings each arm runs with (None: the lab's inventory, as deployed).
+ARMS = {"tuned": None,
+        "realtime": {"galera_evs_suspect_timeout": 0.5, "galera_realtime_priority": 2},
+        "normal-priority": {"galera_evs_suspect_timeout": 0.5, "galera_realtime_priority": 0},
+        "default": {"galera_evs_suspect_timeout": 0, "galera_realtime_priority": 0}}
 
 
 STRESS = ["stress-ng", "--cpu", "4", "--io", "2"]
@@ -52,6 +56,22 @@ def configure(extra: dict | None) -> None:
     """The galera role with extra variables (None: the lab's settings); the role restarts
     the nodes one at a time."""
     playbook.apply("galera", "databases", "galera", extra)
+
+
+def per_arm(arms: list, run) -> None:
+    """run(arm) with the galera role configured for each arm in turn; the lab's own settings
+    are back afterwards. An arm of the lab's settings first costs no converge."""
+    configured = False
+    try:
+        for arm in arms:
+            if ARMS[arm] is not None or configured:
+                print("configuring the %s arm: %s" % (arm, ARMS[arm]), flush=True)
+                configure(ARMS[arm])
+                configured = True
+            run(arm)
+    finally:
+        if configured:
+            configure(None)
 
 
 def kill(env: Cluster, names: list) -> float:
@@ -150,6 +170,12 @@ def kill_trial(env: Cluster, arm: str, number: int) -> dict:
             "rejoin": transfer(env, VICTIM, wall), "rejoin_s": round(rejoin, 1)}
 
 
+def gcomm_policies(env: Cluster) -> dict:
+    """How each node's Galera says it scheduled its group-communication thread at its last start."""
+    return {n: gcomm_policy(journal(env, n, time.time() - 86400, "gcomm thread scheduling"))
+            for n in env.of_kind("database")}
+
+
 def soak(env: Cluster, seconds: int, stressed: list) -> dict:
     wait_synced(env)
     names = env.of_kind("database")
@@ -186,6 +212,7 @@ def soak(env: Cluster, seconds: int, stressed: list) -> dict:
     latencies = sorted((o.done - o.sent) * 1000 for w in ws for o in w.outcomes if o.ok)
     where = "every node" if stressed == names else ", ".join(stressed)
     return {"seconds": seconds, "stress": " ".join(STRESS) + " on " + where, "events": events,
+            "gcomm_thread": gcomm_policies(env),
             "false_suspicions": sum(e["suspicions"] for e in events.values()),
             "view_changes": sum(e["view_changes"] for e in events.values()),
             "suspicion_log": [line for n in names for line in journal(env, n, since).splitlines()

@@ -7,6 +7,23 @@ from ..galera import VICTIM
 from . import fmt
 
 
+def arm_label(data: dict, arm: str) -> str:
+    """What an arm set, from the run's own record (older runs had only the two evs arms)."""
+    settings = (data.get("settings") or {}).get(arm, "absent")
+    if settings == "absent":
+        return "evs.suspect_timeout 0.5 s" if arm == "tuned" else "Galera defaults, 5 s"
+    if settings is None:
+        return "the lab's settings"
+    parts = []
+    suspect = settings.get("galera_evs_suspect_timeout")
+    if suspect is not None:
+        parts.append("evs.suspect_timeout %s s" % suspect if suspect else "Galera's evs defaults, 5 s")
+    priority = settings.get("galera_realtime_priority")
+    if priority is not None:
+        parts.append("Galera's thread at SCHED_RR %d" % priority if priority else "Galera's thread at normal priority")
+    return ", ".join(parts)
+
+
 def render(data: dict) -> str:
     """report.md of a run of tools/lab experiment galera, from its results.json."""
     lines = ["# Galera experiments (lab)", "", "Run %s with `tools/lab experiment galera %s`." % (
@@ -46,7 +63,7 @@ def render(data: dict) -> str:
                 continue
             stalls = [k["stall_ms"] for k in rows]
             lines.append("| %s (%s) | %d | %s | %s | %d | %d | %s |" % (
-                arm, "evs.suspect_timeout 0.5 s" if arm == "tuned" else "Galera defaults, 5 s", len(rows),
+                arm, arm_label(data, arm), len(rows),
                 fmt(stats.percentile(stalls, 0.5)), fmt(max((s for s in stalls if s is not None), default=None)),
                 sum(k["failed_on_survivors"] for k in rows), sum(k["lost"] for k in rows),
                 ", ".join(sorted({k["rejoin"] for k in rows}))))
@@ -54,9 +71,12 @@ def render(data: dict) -> str:
                   "another), the longest time without an acknowledged insert among the gaps that end after the "
                   "fault; the larger of the two survivors. Rejoined by: how the node caught up after it was "
                   "started again (MariaDB starts at boot).", ""]
-    soaked = data.get("soak")
-    if soaked:
-        lines += ["## Soak: %d s of %s, with writers, no fault" % (soaked["seconds"], soaked["stress"]), "",
+    # runs before the soak arms kept one soak, with the lab's settings
+    soaks = data.get("soaks") or ({"tuned": data["soak"]} if data.get("soak") else {})
+    for arm, soaked in soaks.items():
+        lines += ["## Soak: %d s of %s, with writers, no fault%s" % (
+                      soaked["seconds"], soaked["stress"], ", %s (%s)" % (arm, arm_label(data, arm))
+                      if "soaks" in data else ""), "",
                   "Target: 0 false suspicions with the tuned evs.* timeouts.", "",
                   "- false suspicions (\"suspecting node\" in any journal): **%d**; membership changes: %d" % (
                       soaked["false_suspicions"], soaked["view_changes"]),
@@ -68,7 +88,11 @@ def render(data: dict) -> str:
                                                                         soaked["failed"]),
                   "- commit latency p50 %s ms, p99 %s ms, max %s ms; host load average up to %.1f" % (
                       soaked["commit_ms_p50"], soaked["commit_ms_p99"], soaked["commit_ms_max"],
-                      soaked["loadavg_max"]), ""]
+                      soaked["loadavg_max"])]
+        if soaked.get("gcomm_thread"):
+            lines.append("- Galera's group-communication thread, as each node logged it: %s" % ", ".join(
+                "%s %s" % kv for kv in sorted(soaked["gcomm_thread"].items())))
+        lines.append("")
     roll = data.get("rolling")
     if roll:
         lines += ["## Rolling restart under read and write load", "",

@@ -83,3 +83,13 @@ def test_soak_events_count_what_the_journal_says():
 ])
 def test_plan_reason_is_the_recovery_playbooks_decision(output, reason):
     assert gl.plan_reason(output) == reason
+
+
+@pytest.mark.parametrize("journal, policy", [
+    ("", "?"),
+    ("Dec 06 19:57:24 db1 mariadbd[2708]: 2026-12-06 19:57:24 0 [Note] WSREP: gcomm thread scheduling priority "
+     "set to other:0 ", "other:0"),
+    ("... priority set to other:0 \n... WSREP: gcomm thread scheduling priority set to rr:2 \n", "rr:2"),
+])
+def test_gcomm_policy_is_the_last_one_galera_logged(journal, policy):
+    assert gl.gcomm_policy(journal) == policy

@@ -41,7 +41,24 @@ def test_a_galera_run_reports_its_parts(data):
     assert text.startswith("# Galera experiments (lab)\n")
     titles = {"crash": "## Crash recovery", "soak": "## Soak", "rolling": "## Rolling restart"}
     for part, title in titles.items():
-        assert (title in text) == bool(data.get(part)), part
+        assert (title in text) == bool(data.get(part) or data.get(part + "s")), part
+    for arm, soaked in (data.get("soaks") or {}).items():
+        assert ", %s (%s)" % (arm, galera.arm_label(data, arm)) in text
+        assert "false suspicions (\"suspecting node\" in any journal): **%d**" % soaked["false_suspicions"] in text
+
+
+@pytest.mark.parametrize("settings, arm, label", [
+    ("absent", "tuned", "evs.suspect_timeout 0.5 s"),           # runs before arms were recorded
+    ("absent", "default", "Galera defaults, 5 s"),
+    (None, "tuned", "the lab's settings"),
+    ({"galera_evs_suspect_timeout": 0.5, "galera_realtime_priority": 2}, "realtime",
+     "evs.suspect_timeout 0.5 s, Galera's thread at SCHED_RR 2"),
+    ({"galera_evs_suspect_timeout": 0, "galera_realtime_priority": 0}, "default",
+     "Galera's evs defaults, 5 s, Galera's thread at normal priority"),
+])
+def test_a_galera_arm_is_labelled_with_what_it_set(settings, arm, label):
+    data = {} if settings == "absent" else {"settings": {arm: settings}}
+    assert galera.arm_label(data, arm) == label
 
 
 @pytest.mark.parametrize("data", runs_with("writer_order", "version"))
@@ -106,3 +123,16 @@ def test_a_sync_run_gives_its_lags_and_the_target(data):
     assert "| %d | %d | " % (data["files"], len(data["lags_ms"])) in text
     assert "Target (issue 4)" in text
     assert ("never arrived" in text) == bool(data["missing"])
+
+
+def test_a_converge_reports_where_its_time_and_cpu_went():
+    conv = {"playbook": "site.yml", "from": "the checkout", "seconds": 100.0, "rc": 0, "changed": {"db1": 0},
+            "failed": {"db1": 0}, "ok": {"db1": 80, "lb1": 20}, "changed_tasks": {},
+            "roles_s": {"galera": 30.0, "common": 20.5}, "cpu_s": 170.2, "cpus": 2}
+    text = site.render({"started": "x", "argv": "--parts converge", "converge": conv})
+    assert "galera 30.0 s, common 20.5 s" in text
+    assert "busy for 170.2 CPU-s of its 2 CPUs' 200" in text
+    assert "100 tasks ran on a host" in text and "1702 CPU-ms each" in text
+    # runs from before the profile say nothing about it
+    assert "Where the time went" not in site.render({"started": "x", "argv": "", "converge": dict(
+        conv, roles_s=None)})
