@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             data["writer"]["summary"] = {arm: pl.arm_summary(trials) for arm, trials in data["writer"]["trials"].items()}
     elif args.cluster is None:
         print("proxysql-experiment: not run: %s" % NOT_INSTALLED)
+        args.out.rmdir()  # made by frame.parse, and nothing was measured into it
         return 0
     else:
         env = args.cluster

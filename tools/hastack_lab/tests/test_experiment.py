@@ -116,3 +116,15 @@ def test_each_experiment_answers_help_without_a_lab(name, capsys):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: tools/lab experiment %s" % name) and "--out" in out
+
+
+def test_proxysql_if_installed_without_proxysql_leaves_no_results_directory(tmp_path, monkeypatch, capsys):
+    from hastack_lab.experiments import proxysql
+
+    class NoProxySQL:
+        writer_order: list = []
+    monkeypatch.setattr(proxysql, "lab", NoProxySQL)
+    out = tmp_path / "proxysql-check"
+    assert proxysql.main(["--if-installed", "--out", str(out)]) == 0
+    assert "not run" in capsys.readouterr().out
+    assert not out.exists()
