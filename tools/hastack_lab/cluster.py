@@ -35,6 +35,15 @@ class Host:
     vars: dict = field(compare=False, repr=False)
 
 
+# The variable that asks a tier's role for real-time priority.
+REALTIME_VARS = {"database": "galera_realtime_priority", "balancer": "keepalived_realtime_priority"}
+
+
+def _priority(value) -> int:
+    """A priority as the inventory gives it; 0 for none, or for a template the tools cannot evaluate."""
+    return int(value) if str(value).strip().isdigit() else 0
+
+
 @dataclass(frozen=True)
 class Server:
     """A server of the stack: its tier, the address the cluster uses inside, and, in the
@@ -44,6 +53,7 @@ class Server:
     address: str               # hastack_private_address
     public_address: str = ""   # hastack_public_address (balancers)
     container: str = ""        # the lab's container (ansible_host with the docker connection)
+    realtime_priority: int = 0  # the real-time priority its role is asked for (galera_/keepalived_realtime_priority)
 
 
 @dataclass
@@ -74,7 +84,8 @@ class Cluster:
             servers[host.name] = Server(
                 name=host.name, kind=kinds[0], address=host.vars["hastack_private_address"],
                 public_address=host.vars.get("hastack_public_address", ""),
-                container=host.vars.get("ansible_host", host.name) if docker else "")
+                container=host.vars.get("ansible_host", host.name) if docker else "",
+                realtime_priority=_priority(host.vars.get(REALTIME_VARS.get(kinds[0], ""), 0)))
         missing = [g for g, k in KINDS.items() if not any(s.kind == k for s in servers.values())]
         if missing:
             raise InventoryError("%s has no hosts in %s" % (inventory, ", ".join(missing)))

@@ -380,4 +380,9 @@ def broken_promises(data: dict, workers: int) -> list[str]:
                 conv["rc"], [h for h, n in conv["failed"].items() if n] or "no host"))
         if changed:
             broken.append("converge: not idempotent, changed %s: %s" % (changed, conv.get("changed_tasks")))
+    for node, thread in sorted((data.get("galera_threads") or {}).items()):
+        wanted = "rr:%d" % thread["asked"] if thread["asked"] else "other:0"
+        if thread["logged"] != wanted:
+            broken.append("%s: Galera's group-communication thread runs at %s, not %s (galera_realtime_priority %d)"
+                          % (node, thread["logged"], wanted, thread["asked"]))
     return broken

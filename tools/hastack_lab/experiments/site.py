@@ -43,7 +43,7 @@ from .. import host
 from .. import site as sl
 from ..experiment import Frame, split_list, unknown_items
 from ..labenv import lab
-from ..measure import converge, replication, table5, web
+from ..measure import converge, galera, replication, table5, web
 from ..reports import site as site_report
 from ..site import MODES
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                    "(ansible-galaxy collection install -p PATH), not the checkout's site.yml")
     args = frame.parse(argv, check=preflight)
     env, tools = args.cluster, args.tools
-    data = frame.begin(modes=args.modes, writer_order=env.writer_order)
+    data = frame.begin(modes=args.modes, writer_order=env.writer_order, galera_threads=galera.threads(env))
     timelines: dict = {}
     if "table5" in args.parts:
         gl.prepare_table(env, env.of_kind("database")[0])

@@ -172,8 +172,13 @@ def kill_trial(env: Cluster, arm: str, number: int) -> dict:
 
 def gcomm_policies(env: Cluster) -> dict:
     """How each node's Galera says it scheduled its group-communication thread at its last start."""
-    return {n: gcomm_policy(journal(env, n, time.time() - 86400, "gcomm thread scheduling"))
-            for n in env.of_kind("database")}
+    return {n: gcomm_policy(journal(env, n, 0, "gcomm thread scheduling")) for n in env.of_kind("database")}
+
+
+def threads(env: Cluster) -> dict:
+    """Per node: the real-time priority the inventory asks for, and the policy Galera logged."""
+    logged = gcomm_policies(env)
+    return {n: {"asked": env.servers[n].realtime_priority, "logged": logged[n]} for n in env.of_kind("database")}
 
 
 def soak(env: Cluster, seconds: int, stressed: list) -> dict:

@@ -159,7 +159,10 @@ def render(data: dict) -> str:
               "request; a balancer's power cut costs at most the requests open on it (one per client); the "
               "VIP is on one balancer; the load is spread and the cookie sticks; every row replicates; a "
               "browser's session stays on one web server and counts up, over HTTP and HTTPS; the static page "
-              "is answered without an error; a second converge changes nothing.", ""]
+              "is answered without an error; a second converge changes nothing; Galera's group-communication thread runs "
+              "at the priority the inventory asks for (%s)." % (", ".join(
+                  "%s %s" % (n, t["logged"]) for n, t in sorted((data.get("galera_threads") or {}).items())) or
+                  "not recorded in this run"), ""]
     lines += ["- **broken:** %s" % b for b in broken] if broken else ["Every promise this run checked was kept."]
     return "\n".join(lines) + "\n"
 

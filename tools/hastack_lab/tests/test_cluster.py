@@ -85,3 +85,22 @@ def test_the_lab_inventory_reads_as_seven_containers():
     assert [len(lab.of_kind(k)) for k in ("balancer", "web", "database")] == [2, 2, 3]
     assert all(lab.container(n) == "hastack-" + n for n in lab.servers)
     assert lab.vip and all(s.address for s in lab.servers.values())
+
+
+@pytest.mark.parametrize("tier_host, variable, value, expected", [
+    ("db1", "galera_realtime_priority", 2, 2),
+    ("db1", "galera_realtime_priority", "3", 3),
+    ("db1", "galera_realtime_priority", "{{ wanted }}", 0),       # a template the tools cannot evaluate
+    ("lb1", "keepalived_realtime_priority", 50, 50),
+    ("lb1", "galera_realtime_priority", 2, 0),                   # another tier's variable
+    ("web1", "galera_realtime_priority", 2, 0),
+])
+def test_each_server_knows_the_real_time_priority_its_role_is_asked_for(tier_host, variable, value, expected):
+    listing = copy.deepcopy(LISTING)
+    listing["_meta"]["hostvars"][tier_host][variable] = value
+    assert cluster(listing).servers[tier_host].realtime_priority == expected
+
+
+def test_the_lab_asks_for_galeras_thread_at_real_time_priority():
+    lab = Cluster.from_inventory(LAB_INVENTORY)
+    assert {lab.servers[n].realtime_priority for n in lab.of_kind("database")} == {2}

@@ -212,6 +212,13 @@ CONVERGE = {"rc": 0, "changed": {"db1": 0, "web1": 0}, "failed": {"db1": 0, "web
      ["converge: ansible-playbook site.yml exited 2, failed on ['db1']"]),
     ("converge", dict(CONVERGE, rc=4, changed={}, failed={}),                # no recap at all: unreachable
      ["converge: ansible-playbook site.yml exited 4, failed on no host"]),
+    ("galera_threads", {"db1": {"asked": 2, "logged": "rr:2"}, "db2": {"asked": 0, "logged": "other:0"}}, []),
+    ("galera_threads", {"db1": {"asked": 2, "logged": "other:0"}},
+     ["db1: Galera's group-communication thread runs at other:0, not rr:2 (galera_realtime_priority 2)"]),
+    ("galera_threads", {"db3": {"asked": 0, "logged": "rr:5"}},
+     ["db3: Galera's group-communication thread runs at rr:5, not other:0 (galera_realtime_priority 0)"]),
+    ("galera_threads", {"db2": {"asked": 2, "logged": "?"}},                   # Galera never said
+     ["db2: Galera's group-communication thread runs at ?, not rr:2 (galera_realtime_priority 2)"]),
 ])
 def test_broken_promises_of_the_other_parts(part, value, broken):
     assert sl.broken_promises({part: value}, workers=4) == broken
