@@ -39,10 +39,12 @@ options:
       - Run C(mysqld --wsrep-recover) when the service is stopped and C(grastate.dat) has
         C(seqno) C(-1). This starts the server binary in recovery mode (InnoDB crash recovery,
         no client connections) for a few seconds, as Debian's unit does before every start.
-      - Never runs in check mode; the position is then reported unknown and the reason is in
-        RV(skipped).
+      - Off by default, so that gathering changes nothing; the galera role asks for it where
+        it plans a bootstrap after a crash. Without it such a node's position is reported
+        unknown, and the reason is in RV(not_run).
+      - Never runs in check mode.
     type: bool
-    default: true
+    default: false
   recover_timeout:
     description: Seconds the recovery may take before the module fails.
     type: int
@@ -69,8 +71,10 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Read each node's Galera state
+# After a crash (every node stopped, seqno -1), ask for the position InnoDB holds
+- name: Read each node's Galera state, recovering the position of a crashed node
   hastack.web.galera_node_info:
+    recover: true
   register: galera_node
 
 - name: Decide who bootstraps
@@ -144,8 +148,10 @@ commands:
   type: list
   elements: str
   sample: ["systemctl is-active mariadb", "mariadb --protocol=socket ... SHOW GLOBAL STATUS LIKE 'wsrep%'"]
-skipped:
-  description: Why a step that would have run did not (check mode, O(recover=false)).
+not_run:
+  description:
+    - Why a step that would have run did not (check mode, O(recover=false)).
+    - Not called C(skipped), which Ansible takes for a skipped task.
   returned: always
   type: list
   elements: str
@@ -183,7 +189,7 @@ class Gatherer(object):
     def __init__(self, module):
         self.module = module
         self.commands = []
-        self.skipped = []
+        self.not_run = []
 
     def run(self, args, **kwargs):
         self.commands.append(" ".join(args))
@@ -244,9 +250,9 @@ class Gatherer(object):
         needs_recovery = (state["service_state"] not in ("active", "activating", "reloading")
                           and grastate is not None and state["seqno"] < 0)
         if needs_recovery and not params["recover"]:
-            self.skipped.append("position recovery: recover=false")
+            self.not_run.append("position recovery: recover=false")
         elif needs_recovery and self.module.check_mode:
-            self.skipped.append("position recovery: check mode (it would start the server binary)")
+            self.not_run.append("position recovery: check mode (it would start the server binary)")
         elif needs_recovery:
             position, text = self.recover()
             if position:
@@ -262,14 +268,14 @@ def main():
             service=dict(type="str", default="mariadb"),
             datadir=dict(type="path", default="/var/lib/mysql"),
             login_unix_socket=dict(type="path", default="/run/mysqld/mysqld.sock"),
-            recover=dict(type="bool", default=True),
+            recover=dict(type="bool", default=False),
             recover_timeout=dict(type="int", default=300),
         ),
         supports_check_mode=True,
     )
     gatherer = Gatherer(module)
     state, extra = gatherer.gather()
-    module.exit_json(changed=False, state=state, commands=gatherer.commands, skipped=gatherer.skipped, **extra)
+    module.exit_json(changed=False, state=state, commands=gatherer.commands, not_run=gatherer.not_run, **extra)
 
 
 if __name__ == "__main__":

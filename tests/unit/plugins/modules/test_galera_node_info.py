@@ -70,7 +70,7 @@ def test_a_crashed_node_recovers_its_position(tmp_path):
     assert state["running"] is False and state["service_state"] == "failed"
     assert (state["recovered_uuid"], state["recovered_seqno"]) == (UUID, 1234)
     assert any("--wsrep-recover" in c for c in gatherer.commands)
-    assert gatherer.skipped == []
+    assert gatherer.not_run == []
 
 
 def test_check_mode_does_not_start_the_server_binary(tmp_path):
@@ -79,7 +79,7 @@ def test_check_mode_does_not_start_the_server_binary(tmp_path):
     gatherer = galera_node_info.Gatherer(module)
     state, dummy = gatherer.gather()
     assert state["recovered_seqno"] is None
-    assert gatherer.skipped == ["position recovery: check mode (it would start the server binary)"]
+    assert gatherer.not_run == ["position recovery: check mode (it would start the server binary)"]
     assert all("--wsrep-recover" not in " ".join(a) for a in module.ran)
 
 
@@ -114,3 +114,15 @@ def test_a_recovery_that_finds_nothing_returns_the_end_of_its_log(tmp_path):
     state, extra = galera_node_info.Gatherer(module).gather()
     assert state["recovered_seqno"] is None
     assert "corrupt page" in extra["recovery_log"]
+
+
+def test_gathering_changes_nothing_unless_recovery_is_asked_for():
+    import yaml
+    options = yaml.safe_load(galera_node_info.DOCUMENTATION)["options"]
+    assert options["recover"]["default"] is False
+
+
+def test_no_return_value_is_one_ansible_reads_as_the_tasks_outcome():
+    import yaml
+    returned = yaml.safe_load(galera_node_info.RETURN)
+    assert not {"skipped", "changed", "failed", "unreachable"} & set(returned)
