@@ -27,31 +27,6 @@ description:
   - Variables that ProxySQL reads only when it starts (C(mysql-interfaces), C(mysql-threads),
     C(mysql-stacksize)) are saved to disk and reported in RV(restart_required) instead.
 options:
-  login_host:
-    description: Address of the admin interface.
-    type: str
-    default: 127.0.0.1
-  login_port:
-    description: Port of the admin interface.
-    type: int
-    default: 6032
-  login_user:
-    description: Admin user.
-    type: str
-    required: true
-  login_password:
-    description: Admin password.
-    type: str
-    required: true
-  login_password_previous:
-    description:
-      - Tried when O(login_password) is refused - the password in use before a change of the
-        admin credentials. The task then sets the new ones through C(admin-admin_credentials).
-    type: str
-  connect_timeout:
-    description: Seconds to wait for the admin interface.
-    type: int
-    default: 10
   mysql_servers:
     description: Rows of C(mysql_servers), keyed by C(hostgroup_id), C(hostname), C(port).
     type: list
@@ -84,6 +59,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - hastack.web.proxysql
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -95,8 +71,6 @@ attributes:
   platform:
     support: full
     platforms: posix
-requirements:
-  - PyMySQL on the host that runs the task
 notes:
   - Configure a ProxySQL Cluster peer through one instance only, or give both the same rows -
     the cluster sync copies the tables it syncs between them.
@@ -148,74 +122,10 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.hastack.web.plugins.module_utils import proxysql
-
-try:
-    import pymysql
-    import pymysql.cursors
-except ImportError:
-    PYMYSQL_ERROR = traceback.format_exc()
-else:
-    PYMYSQL_ERROR = None
+from ansible_collections.hastack.web.plugins.module_utils.proxysql_admin import (
+    LOGIN_OPTIONS, PYMYSQL_ERROR, Admin, connect, login, pymysql)
 
 SECRET_VARIABLES = ("password", "credentials")
-
-
-def connect(params, password):
-    return pymysql.connect(host=params["login_host"], port=params["login_port"], user=params["login_user"],
-                           password=password, connect_timeout=params["connect_timeout"],
-                           cursorclass=pymysql.cursors.DictCursor, autocommit=True)
-
-
-def login(module):
-    params = module.params
-    try:
-        return connect(params, params["login_password"])
-    except pymysql.err.OperationalError as exc:
-        refused = exc.args and exc.args[0] == 1045
-        if not (refused and params["login_password_previous"]):
-            module.fail_json(msg="cannot log in to ProxySQL's admin interface at %s:%s as %s: %s"
-                             % (params["login_host"], params["login_port"], params["login_user"], exc))
-    try:
-        return connect(params, params["login_password_previous"])
-    except pymysql.err.OperationalError as exc:
-        module.fail_json(msg="ProxySQL's admin interface refused both login_password and login_password_previous "
-                         "for %s: %s" % (params["login_user"], exc))
-
-
-class Admin(object):
-    """The admin tables, read and written through one connection."""
-
-    def __init__(self, connection):
-        self.connection = connection
-
-    def rows(self, table):
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT * FROM %s" % table)
-            return [dict((key, proxysql.text(value)) for key, value in row.items()) for row in cursor.fetchall()]
-
-    def variables(self, table="global_variables"):
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT variable_name, variable_value FROM %s" % table)
-            return dict((row["variable_name"], proxysql.text(row["variable_value"])) for row in cursor.fetchall())
-
-    def replace(self, table, rows):
-        with self.connection.cursor() as cursor:
-            cursor.execute("DELETE FROM %s" % table)
-            for row in rows:
-                columns = sorted(row)
-                statement = "INSERT INTO %s (%s) VALUES (%s)" % (table, ", ".join(columns),
-                                                                 ", ".join(["%s"] * len(columns)))
-                cursor.execute(statement, [row[column] for column in columns])
-
-    def set_variables(self, values):
-        with self.connection.cursor() as cursor:
-            for name, value in sorted(values.items()):
-                cursor.execute("UPDATE global_variables SET variable_value = %s WHERE variable_name = %s",
-                               [value, name])
-
-    def run(self, command):
-        with self.connection.cursor() as cursor:
-            cursor.execute(command)
 
 
 def variable_group(name):
@@ -293,12 +203,7 @@ def main():
     table_option = dict(type="list", elements="dict")
     module = AnsibleModule(
         argument_spec=dict(
-            login_host=dict(type="str", default="127.0.0.1"),
-            login_port=dict(type="int", default=6032),
-            login_user=dict(type="str", required=True),
-            login_password=dict(type="str", required=True, no_log=True),
-            login_password_previous=dict(type="str", no_log=True),
-            connect_timeout=dict(type="int", default=10),
+            LOGIN_OPTIONS,
             mysql_servers=table_option,
             mysql_galera_hostgroups=table_option,
             mysql_users=dict(table_option, no_log=False),
@@ -322,7 +227,7 @@ def main():
                                            for name, value in module.params["global_variables"].items())
     hostgroups = hostgroups_of(desired.get("mysql_galera_hostgroups"))
 
-    admin = Admin(login(module))
+    admin = Admin(login(module, connect))
     try:
         if desired.get("global_variables"):
             unknown = proxysql.unknown_variables(desired["global_variables"], admin.variables())

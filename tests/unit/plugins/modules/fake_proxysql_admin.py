@@ -15,6 +15,8 @@ import re
 import sqlite3
 
 import pymysql
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 SCHEMA = {
     "mysql_servers": """
@@ -67,6 +69,10 @@ SCHEMA = {
     "global_variables": "variable_name VARCHAR NOT NULL PRIMARY KEY, variable_value VARCHAR NOT NULL",
 }
 
+# Statistics: one row per server and hostgroup of runtime; a test sets ConnUsed itself.
+STATS_POOL = """hostgroup INT, srv_host VARCHAR, srv_port INT, status VARCHAR, ConnUsed INT DEFAULT 0,
+    ConnFree INT DEFAULT 0"""
+
 # LOAD/SAVE targets and the tables each one moves.
 MODULES = {
     "MYSQL SERVERS": ["mysql_servers", "mysql_galera_hostgroups"],
@@ -107,9 +113,12 @@ class FakeAdmin:
                 if table == "global_variables":
                     self.db.executemany("INSERT INTO %s%s VALUES (?, ?)" % (layer, table),
                                         sorted(DEFAULT_VARIABLES.items()))
+        self.db.execute("CREATE TABLE stats_mysql_connection_pool (%s)" % STATS_POOL)
         self.password = password
         self.ignore_load = ignore_load
         self.statements = []
+        self.rowcount = 0
+        self.on_read = []  # callables run before each read of a stats_ or runtime_ table, once each
 
     # the module's connect() is replaced by this
     def connect(self, params, password):
@@ -124,21 +133,47 @@ class FakeAdmin:
     def rows(self, table):
         return [dict(row) for row in self.db.execute("SELECT * FROM %s" % table)]
 
+    def set_used(self, hostname, used):
+        """Connections in use on a server, as stats_mysql_connection_pool reports them."""
+        self.db.execute("DELETE FROM stats_mysql_connection_pool WHERE srv_host = ?", (hostname,))
+        for row in self.db.execute("SELECT hostgroup_id, port, status FROM runtime_mysql_servers WHERE hostname = ?",
+                                   (hostname,)).fetchall():
+            self.db.execute("INSERT INTO stats_mysql_connection_pool VALUES (?, ?, ?, ?, ?, 0)",
+                            (row[0], hostname, row[1], row[2], used))
+
+    def set_runtime_status(self, hostname, status):
+        """What the Galera monitor does to a healthy node (ProxySQL issue #5169): runtime only."""
+        self.db.execute("UPDATE runtime_mysql_servers SET status = ? WHERE hostname = ?", (status, hostname))
+
     def move_server(self, hostname, hostgroup):
         """What the Galera monitor does: a server changes hostgroup in runtime only."""
         self.db.execute("UPDATE runtime_mysql_servers SET hostgroup_id = ? WHERE hostname = ?", (hostgroup, hostname))
 
     def execute(self, sql, args):
         self.statements.append(sql)
+        back = re.match(r"^(SAVE (.+) FROM RUNTIME|LOAD (.+) FROM DISK)$", sql.strip(), re.IGNORECASE)
+        if back:
+            self._copy_back((back.group(2) or back.group(3)).upper(), "runtime_" if back.group(2) else "disk_")
+            return []
         command = re.match(r"^(LOAD|SAVE) (.+) TO (RUNTIME|DISK)$", sql.strip(), re.IGNORECASE)
         if command:
             self._copy(command.group(2).upper(), "runtime_" if command.group(3).upper() == "RUNTIME" else "disk_")
             return []
         try:
-            return [dict(row) for row in self.db.execute(sql.replace("%s", "?"), list(args or []))]
+            if re.search(r"\bFROM (stats_|runtime_)", sql) and self.on_read:
+                self.on_read.pop(0)(self)
+            cursor = self.db.execute(sql.replace("%s", "?"), list(args or []))
+            self.rowcount = cursor.rowcount
+            return [dict(row) for row in cursor]
         except sqlite3.Error as exc:
             # the admin interface answers SQLite's complaint as a MySQL error
             raise pymysql.err.OperationalError(1045, "ProxySQL Admin Error: %s" % exc)
+
+    def _copy_back(self, module, layer):
+        """SAVE ... FROM RUNTIME and LOAD ... FROM DISK: the memory tables take that layer's rows."""
+        for table in MODULES[module]:
+            self.db.execute("DELETE FROM %s" % table)
+            self.db.execute("INSERT INTO %s SELECT * FROM %s%s" % (table, layer, table))
 
     def _copy(self, module, layer):
         if module not in MODULES:
@@ -184,6 +219,7 @@ class FakeCursor:
 
     def execute(self, sql, args=None):
         self.result = self.admin.execute(sql, args)
+        self.rowcount = self.admin.rowcount
 
     def fetchall(self):
         return self.result
@@ -195,3 +231,33 @@ class FakeConnection:
 
     def cursor(self):
         return FakeCursor(self.admin)
+
+
+class Exit(Exception):
+    """How a module's exit_json or fail_json ends a test's run of it."""
+
+    def __init__(self, result, failed):
+        super().__init__(result.get("msg"))
+        self.result, self.failed = result, failed
+
+
+def module_runner(monkeypatch, module):
+    """run(admin, args, check=False, diff=False) -> (result, failed): the module's main()
+    against `admin`, its statements recorded from a clean list."""
+    def exit_json(self, **result):
+        raise Exit(result, False)
+
+    def fail_json(self, **result):
+        raise Exit(result, True)
+
+    monkeypatch.setattr(module.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(module.AnsibleModule, "fail_json", fail_json)
+
+    def run(admin, args, check=False, diff=False):
+        monkeypatch.setattr(module, "connect", admin.connect)
+        admin.statements.clear()
+        with patch_module_args(dict(args, _ansible_check_mode=check, _ansible_diff=diff)), \
+                pytest.raises(Exit) as raised:
+            module.main()
+        return raised.value.result, raised.value.failed
+    return run

@@ -5,12 +5,11 @@ statements, ProxySQL's table constraints."""
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hastack.web.plugins.module_utils import proxysql
 from ansible_collections.hastack.web.plugins.modules import proxysql_config
 
-from fake_proxysql_admin import FakeAdmin
+from fake_proxysql_admin import FakeAdmin, module_runner
 
 HOSTGROUPS = {"writer": 10, "backup_writer": 20, "reader": 30, "offline": 9999}
 ADDRESSES = {"db1": "172.22.77.21", "db2": "172.22.77.22", "db3": "172.22.77.23"}
@@ -33,31 +32,9 @@ def desired(**changes):
     return args
 
 
-class Exit(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result.get("msg"))
-        self.result, self.failed = result, failed
-
-
 @pytest.fixture
 def run(monkeypatch):
-    def exit_json(self, **result):
-        raise Exit(result, False)
-
-    def fail_json(self, **result):
-        raise Exit(result, True)
-
-    monkeypatch.setattr(proxysql_config.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(proxysql_config.AnsibleModule, "fail_json", fail_json)
-
-    def runner(admin, args, check=False, diff=False):
-        monkeypatch.setattr(proxysql_config, "connect", admin.connect)
-        args = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
-        admin.statements.clear()
-        with patch_module_args(args), pytest.raises(Exit) as raised:
-            proxysql_config.main()
-        return raised.value.result, raised.value.failed
-    return runner
+    return module_runner(monkeypatch, proxysql_config)
 
 
 def test_first_run_writes_every_table_loads_it_and_saves_it(run):
