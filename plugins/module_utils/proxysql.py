@@ -472,3 +472,78 @@ def problems(members, hostvars, settings):
     if unknown:
         found.append("proxysql_variables: names start with mysql- or admin-: %s" % ", ".join(unknown))
     return found
+
+
+# ---------------------------------------------------------------- one backend in and out of service
+#
+# A backend is drained by giving its rows weight 0 in runtime: ProxySQL picks a server for
+# each new statement (or transaction) at random by weight, so a server of weight 0 gets none,
+# while the connections in use on it finish what they do. ProxySQL's Galera monitor moves
+# servers between hostgroups and changes their status, but keeps their weights; a status
+# (OFFLINE_SOFT) it would set back to ONLINE at its next check (ProxySQL issue 5169), and
+# taking a server out of a hostgroup fails the statements under way on it.
+
+BACKEND_STATES = ("drained", "online")
+
+
+def _is(row, hostname, port):
+    return row["hostname"] == hostname and text(row["port"]) == text(port)
+
+
+def backend_traffic(runtime_rows, pool_rows, hostname, port, serving_hostgroups):
+    """Where one database server stands in ProxySQL's runtime: the serving hostgroups in
+    which new statements may go to it (ONLINE, weight above 0) and the backend connections
+    in use on it (statements or transactions under way)."""
+    serving = set(text(h) for h in serving_hostgroups)
+    online = sorted(int(row["hostgroup_id"]) for row in runtime_rows
+                    if _is(row, hostname, port) and row["status"] == "ONLINE" and int(row["weight"]) > 0
+                    and text(row["hostgroup_id"]) in serving)
+    used = sum(int(row["ConnUsed"] or 0) for row in pool_rows
+               if row["srv_host"] == hostname and text(row["srv_port"]) == text(port))
+    return {"online_in": online, "connections_used": used}
+
+
+def backend_waiting_for(traffic, state):
+    """What keeps a backend from being in `state` ("" once it is): drained means no serving
+    hostgroup would send it a new statement and no connection is in use on it; online means
+    one would."""
+    if state == "drained":
+        if traffic["online_in"]:
+            return "it still takes new statements in hostgroup %s" % ", ".join(str(h) for h in traffic["online_in"])
+        if traffic["connections_used"]:
+            return "%d backend connections are still in use on it" % traffic["connections_used"]
+        return ""
+    if not traffic["online_in"]:
+        return "it takes new statements in none of the serving hostgroups (ProxySQL's Galera monitor serves a " \
+               "node again once it is Synced)"
+    return ""
+
+
+def backend_changes(runtime_rows, configured_rows, hostname, port, state, writer_hostgroup=None):
+    """The runtime rows to change for `state`: ([(row, {column: value})], problem).
+
+    drained: weight 0 on every row of the backend. When it is the ONLINE writer of
+    writer_hostgroup, the standby writer the Galera monitor keeps SHUNNED there (the
+    highest weight) is set ONLINE in the same load: the writes go there at once, and the
+    monitor, finding two writers, keeps the heavier one and SHUNs the drained one (a status
+    change: its writes under way finish). Without a standby, the problem says so.
+    online: the configured weight back on the backend's rows of weight 0 (the monitor
+    then elects the writer by weight again, as after a failover)."""
+    mine = [row for row in runtime_rows if _is(row, hostname, port)]
+    changes = []
+    if state == "drained":
+        changes = [(row, {"weight": "0"}) for row in mine if int(row["weight"]) > 0]
+        writing = [row for row in mine if text(row["hostgroup_id"]) == text(writer_hostgroup)
+                   and row["status"] == "ONLINE" and int(row["weight"]) > 0]
+        if writing:
+            standby = [row for row in runtime_rows if text(row["hostgroup_id"]) == text(writer_hostgroup)
+                       and row["status"] == "SHUNNED" and int(row["weight"]) > 0 and not _is(row, hostname, port)]
+            if not standby:
+                return [], "it is the only writer of hostgroup %s: there is no standby to take the writes" % (
+                    text(writer_hostgroup))
+            changes.append((max(standby, key=lambda row: int(row["weight"])), {"status": "ONLINE"}))
+        return changes, ""
+    weights = [int(row["weight"]) for row in configured_rows if _is(row, hostname, port)]
+    if weights:
+        changes = [(row, {"weight": text(max(weights))}) for row in mine if int(row["weight"]) == 0]
+    return changes, ""
