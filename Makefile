@@ -21,7 +21,7 @@ BUILD_DIR    := $(CURDIR)/build
 # The project's tools, one entry point (tools/lab --help): the lab, the experiments, the gates
 LAB          := $(BIN)/python tools/lab
 
-.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check galera-experiment site-experiment site-check preflight-check failover-test failover-test-check sync-benchmark cost-experiment test lint yamllint ansible-lint \
+.PHONY: help venv lab-up lab-status lab-down deploy proxysql-experiment proxysql-check failover-experiment failover-check maintenance-experiment maintenance-check galera-experiment site-experiment site-check preflight-check failover-test failover-test-check sync-benchmark cost-experiment test lint yamllint ansible-lint \
         sanity unit integration argspec-check reference-check reference diagram-check diagram build-check molecule changelog \
         constraints clean
 
@@ -160,6 +160,23 @@ failover-check: deploy
 	    --arms tuned,default --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
 	    cat $(BUILD_DIR)/failover-check/report.md || true; exit $$rc
 
+# Rolling maintenance under the site's load (playbooks/rolling_maintenance.yml, each node's
+# services restarted): MAINTENANCE_NODES (default all seven, `holder` is the VIP holder) while
+# the demo's stream asks the VIP and a writer per web server inserts through ProxySQL. The
+# short form CI runs: a database (the writer), a web server and the VIP holder, then what the
+# playbooks refuse (tests/lab/test_maintenance.py). Both exit 1 on a broken promise. Reports:
+# docs/results/<date>/maintenance/, build/maintenance-check/.
+MAINTENANCE_NODES ?= db1,db2,db3,web1,web2,lb1,lb2
+maintenance-experiment: deploy
+	$(LAB) experiment maintenance --nodes $(MAINTENANCE_NODES) --action restart
+
+maintenance-check: deploy
+	rm -rf $(BUILD_DIR)/maintenance-check
+	rc=0; $(LAB) experiment maintenance --if-installed --nodes db3,web1,holder --action restart \
+	    --out $(BUILD_DIR)/maintenance-check || rc=$$?; \
+	    cat $(BUILD_DIR)/maintenance-check/report.md 2>/dev/null || true; exit $$rc
+	$(BIN)/python -m pytest -q tests/lab/test_maintenance.py
+
 # What the balancers cost, in a way shared CPUs do not distort: CPU per request of each tier
 # (cgroups) and the latency the VIP adds at a fixed rate (COST_ARGS: --rate, --seconds, --rounds)
 COST_ARGS ?=
@@ -173,7 +190,7 @@ sync-benchmark: deploy
 # ---------------------------------------------------------------- tests
 
 test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
-      preflight-check proxysql-check failover-check
+      preflight-check proxysql-check failover-check maintenance-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint

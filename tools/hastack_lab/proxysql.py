@@ -39,16 +39,20 @@ PROXYSQL_DEFAULTS = {
 
 # Runs inside a web server with its python3 and python3-pymysql (the proxysql role installs
 # both): autocommit INSERTs through the local ProxySQL, as the application sends them, for
-# at most SECONDS and COUNT statements. Prints one JSON list: [n, sent, done, ok, error],
-# times in the wall clock, which the containers share with the controller.
+# at most SECONDS and COUNT statements, or until the file STOP (when given) exists; with
+# RECONNECT=1 each statement on a new connection, as a PHP page makes one per request. Prints
+# one JSON list: [n, sent, done, ok, error], times in the wall clock, which the containers
+# share with the controller.
 WRITER = r'''
 import json, os, time
 import pymysql
 run, name, table = os.environ["RUN"], os.environ["WRITER"], os.environ["TABLE"]
 until = time.time() + float(os.environ["SECONDS"])
 count, pause = int(os.environ["COUNT"]), float(os.environ["PAUSE"])
+stop = os.environ.get("STOP", "")
+reconnect = os.environ.get("RECONNECT") == "1"
 out, conn, n = [], None, 0
-while time.time() < until and n < count:
+while time.time() < until and n < count and not (stop and os.path.exists(stop)):
     n += 1
     sent = time.time()
     try:
@@ -59,6 +63,9 @@ while time.time() < until and n < count:
         with conn.cursor() as cur:
             cur.execute("INSERT INTO " + table + " (run, writer, n) VALUES (%s, %s, %s)", (run, name, n))
         out.append([n, sent, time.time(), True, ""])
+        if reconnect:
+            conn.close()
+            conn = None
     except Exception as exc:
         out.append([n, sent, time.time(), False, (type(exc).__name__ + ": " + str(exc))[:160]])
         try:

@@ -39,10 +39,13 @@ def db_sql(env: Cluster, node: str, statement: str) -> str:
     return sh("docker", "exec", env.container(node), "mariadb", "-N", "-B", "-e", statement)
 
 
-def start_writer(env: Cluster, web: str, run: str, seconds: float) -> subprocess.Popen:
+def start_writer(env: Cluster, web: str, run: str, seconds: float, stop: str = "",
+                 reconnect: bool = False) -> subprocess.Popen:
+    """The application's writer inside `web`, for at most `seconds`, or until the file
+    `stop` exists in the container; with reconnect, a new connection per statement."""
     variables = {"RUN": run, "WRITER": web, "TABLE": pl.TABLE, "SECONDS": str(seconds), "PAUSE": str(PAUSE),
                  "COUNT": str(int(seconds / PAUSE) + 1), "PORT": "6033", "DBUSER": env.user,
-                 "DBPASSWORD": env.password}
+                 "DBPASSWORD": env.password, "STOP": stop, "RECONNECT": "1" if reconnect else "0"}
     cmd = ["docker", "exec"] + [a for k, v in variables.items() for a in ("-e", "%s=%s" % (k, v))]
     return subprocess.Popen(cmd + [env.container(web), "python3", "-c", pl.WRITER],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

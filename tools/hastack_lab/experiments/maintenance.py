@@ -1,0 +1,64 @@
+"""Rolling maintenance under load: playbooks/rolling_maintenance.yml over chosen nodes of the lab.
+
+    tools/lab experiment maintenance [--nodes db1,db2,db3,web1,web2,lb1,lb2] [--action restart]
+                                     [--timeout 1800] [--out docs/results/<date>/maintenance]
+
+While the demo's stream asks the VIP (4 clients, each request a new connection and session,
+reading and writing through ProxySQL) and one writer inside each web server inserts through
+its local ProxySQL (each acknowledged row recorded), the playbook drains each node in turn
+(--nodes in the playbook's order: databases, web servers, balancers; `holder` names the
+balancer that holds the VIP when the run starts), runs --action on it (restart: its tier's
+services; none: drain and return only) and brings it back. Reported: the playbook's result
+and duration, each node's window and what the stream saw in it, failed requests, failed
+statements (those of a writer whose own web server was being maintained apart), lost rows,
+VRRP transitions. Checks the promises (hastack_lab.maintenance.broken_promises) and exits 1
+when one is broken. Runs only against the lab's containers and VIP; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+from .. import maintenance as mt
+from ..experiment import Frame, split_list, unknown_items
+from ..labenv import lab, vip_holders
+from ..measure import maintenance
+from ..reports import maintenance as maintenance_report
+
+ACTIONS = ["restart", "none"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    frame = Frame("maintenance", __doc__, "maintenance", maintenance_report.render)
+    frame.add("--nodes", default="db1,db2,db3,web1,web2,lb1,lb2", help="the nodes to maintain (holder: the VIP holder)")
+    frame.add("--action", choices=ACTIONS, default="restart", help="what is done to each node while it is drained")
+    frame.add("--timeout", type=float, default=1800, help="seconds the playbook may take")
+    frame.add("--if-installed", action="store_true",
+              help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+    args = frame.parse(argv, check=preflight)
+    if args.report_only:
+        data = frame.load()
+    elif args.cluster is None:
+        print("maintenance-experiment: not run: %s" % NOT_INSTALLED)
+        args.out.rmdir()  # made by frame.parse, and nothing was measured into it
+        return 0
+    else:
+        maintenance.table(args.cluster)
+        data = frame.begin(**maintenance.run(args.cluster, args.nodes, args.action, args.timeout))
+    data["broken_promises"] = mt.broken_promises(data)
+    frame.save(data)
+    return frame.finish(data["broken_promises"])
+
+
+NOT_INSTALLED = "ProxySQL is not installed in the lab, and the writers go through it: deploy with PROXYSQL_DEB set (docs/lab.md)"
+
+
+def preflight(args) -> str:
+    """The nodes are the lab's (holder resolved now) and it has ProxySQL (with --if-installed:
+    args.cluster None when it has not)."""
+    args.cluster = env = lab()
+    if not env.writer_order:
+        args.cluster = None
+        return "" if args.if_installed else NOT_INSTALLED
+    holders = vip_holders(env)
+    args.nodes = [(holders[0] if holders else name) if name == "holder" else name for name in split_list(args.nodes)]
+    missing = unknown_items(args.nodes, env.servers)
+    return "--nodes: not in the lab inventory: %s" % ", ".join(missing) if missing else ""
