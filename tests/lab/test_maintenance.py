@@ -92,6 +92,12 @@ def test_drain_without_limit_is_refused(untouched):
     assert "Name the hosts to drain with --limit" in out
 
 
+def test_retire_without_confirmation_is_refused(untouched):
+    rc, out = playbook("retire", "--limit", "db1")
+    assert rc != 0
+    assert "confirm with -e retire_confirm=true" in out
+
+
 def test_a_missing_task_file_is_refused_before_anything_is_drained(untouched):
     rc, out = playbook("rolling_maintenance", "--limit", "web1", "-e", "maintenance_action=tasks",
                        "-e", "maintenance_tasks=/nonexistent/fix.yml")
@@ -116,8 +122,12 @@ def test_a_database_node_the_quorum_needs_is_refused(untouched):
     try:
         wait_synced(size=2)
         rc, out = playbook("drain", "--limit", "db1")
+        # retiring checks the cluster's health first: it is refused before the quorum is asked
+        retire_rc, retire_out = playbook("retire", "--limit", "db1", "-e", "retire_confirm=true")
     finally:
         docker("hastack-db2", "systemctl", "start", "mariadb")
         wait_synced()
     assert rc != 0
     assert "Not taking db1 out" in out and "not a majority" in out and "arbitrator" in out
+    assert retire_rc != 0 and "Refuse to start unless the whole cluster is healthy" in retire_out
+    assert docker("hastack-db1", "systemctl", "is-enabled", "mariadb", check=False).strip() == "enabled"

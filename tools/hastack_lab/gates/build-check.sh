@@ -43,9 +43,10 @@ printf 'all:\n  hosts:\n    x:\n      ansible_connection: local\n' > inventory.y
 "$bin/ansible-playbook" -i inventory.yml hastack.web.failover_test --syntax-check >/dev/null
 "$bin/ansible-playbook" -i inventory.yml hastack.web.rolling_maintenance --syntax-check >/dev/null
 "$bin/ansible-playbook" -i inventory.yml hastack.web.drain --syntax-check >/dev/null
+"$bin/ansible-playbook" -i inventory.yml hastack.web.retire --syntax-check >/dev/null
 # the ProxySQL modules' docs render with their shared login options (their doc fragment)
 "$bin/ansible-doc" hastack.web.proxysql_backend | grep -q "login_password_previous"
 # the failover test is documented where a Galaxy user looks
 "$bin/ansible-doc" -t role hastack.web.failover_test | grep -q "failover_test_confirm"
 echo "build-check: tarball installs offline; ansible-doc shows the role and module docs; hastack.web.site, .provision," \
-  ".preflight, .failover_test, .rolling_maintenance and .drain parse"
+  ".preflight, .failover_test, .rolling_maintenance, .drain and .retire parse"
