@@ -35,6 +35,16 @@ def unknown_items(values: Iterable[str], choices: Iterable[str]) -> list[str]:
     return [value for value in values if value not in known]
 
 
+PROXYSQL_MISSING = "ProxySQL is not installed in the lab: deploy with PROXYSQL_DEB set (docs/lab.md)"
+
+
+def needs_proxysql(args, cluster) -> str:
+    """args.cluster: the lab's cluster when ProxySQL runs on it, else None; the problem that
+    stops the run ("" with --if-installed, whose run then says it did not run)."""
+    args.cluster = cluster if cluster.writer_order else None
+    return "" if args.cluster is not None or args.if_installed else PROXYSQL_MISSING
+
+
 class Frame:
     """One experiment's command line and its results directory.
 
@@ -70,6 +80,17 @@ class Frame:
         self.lists[dest] = choices
         self.parser.add_argument(flag, default=",".join(choices if default is None else default),
                                  help="%s; comma-separated, of: %s" % (help, ", ".join(choices)))
+
+    def add_if_installed(self) -> None:
+        """--if-installed, for an experiment that needs ProxySQL (see needs_proxysql)."""
+        self.add("--if-installed", action="store_true",
+                 help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+
+    def not_run(self, reason: str) -> int:
+        """Say why the run measured nothing, remove the --out that parse() made, exit 0."""
+        print("%s: not run: %s" % (self.parser.prog, reason))
+        self.out.rmdir()
+        return 0
 
     def error(self, message: str) -> None:
         """Stop before anything ran, as a bad argument does (exit 2)."""

@@ -18,7 +18,7 @@ when one is broken. Runs only against the lab's containers and VIP; every loop i
 from __future__ import annotations
 
 from .. import maintenance as mt
-from ..experiment import Frame, split_list, unknown_items
+from ..experiment import PROXYSQL_MISSING, Frame, needs_proxysql, split_list, unknown_items
 from ..labenv import lab, vip_holders
 from ..measure import maintenance
 from ..reports import maintenance as maintenance_report
@@ -31,15 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     frame.add("--nodes", default="db1,db2,db3,web1,web2,lb1,lb2", help="the nodes to maintain (holder: the VIP holder)")
     frame.add("--action", choices=ACTIONS, default="restart", help="what is done to each node while it is drained")
     frame.add("--timeout", type=float, default=1800, help="seconds the playbook may take")
-    frame.add("--if-installed", action="store_true",
-              help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+    frame.add_if_installed()
     args = frame.parse(argv, check=preflight)
     if args.report_only:
         data = frame.load()
     elif args.cluster is None:
-        print("maintenance-experiment: not run: %s" % NOT_INSTALLED)
-        args.out.rmdir()  # made by frame.parse, and nothing was measured into it
-        return 0
+        return frame.not_run(PROXYSQL_MISSING + "; the writers go through it")
     else:
         maintenance.table(args.cluster)
         data = frame.begin(**maintenance.run(args.cluster, args.nodes, args.action, args.timeout))
@@ -48,16 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     return frame.finish(data["broken_promises"])
 
 
-NOT_INSTALLED = "ProxySQL is not installed in the lab, and the writers go through it: deploy with PROXYSQL_DEB set (docs/lab.md)"
-
-
 def preflight(args) -> str:
     """The nodes are the lab's (holder resolved now) and it has ProxySQL (with --if-installed:
     args.cluster None when it has not)."""
-    args.cluster = env = lab()
-    if not env.writer_order:
-        args.cluster = None
-        return "" if args.if_installed else NOT_INSTALLED
+    problem = needs_proxysql(args, lab())
+    if problem or args.cluster is None:
+        return problem
+    env = args.cluster
     holders = vip_holders(env)
     args.nodes = [(holders[0] if holders else name) if name == "holder" else name for name in split_list(args.nodes)]
     missing = unknown_items(args.nodes, env.servers)

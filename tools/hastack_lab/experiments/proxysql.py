@@ -33,7 +33,7 @@ import sys
 
 from .. import galera as gl
 from .. import proxysql as pl
-from ..experiment import Frame
+from ..experiment import PROXYSQL_MISSING, Frame, needs_proxysql
 from ..labenv import lab
 from ..measure import proxysql
 from ..reports import proxysql as proxysql_report
@@ -51,17 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     frame.add("--trials", type=int, default=20, help="writer power cuts per arm")
     frame.add_list("--arms", proxysql.ARMS, "ProxySQL settings for the writer's power cut, trial by trial")
     frame.add("--kill-trials", type=int, default=5, help="ProxySQL kills on web1")
-    frame.add("--if-installed", action="store_true",
-              help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+    frame.add_if_installed()
     args = frame.parse(argv, check=preflight)
     if args.report_only:
         data = frame.load()
         if "writer" in data:  # summaries as the current analysis makes them
             data["writer"]["summary"] = {arm: pl.arm_summary(trials) for arm, trials in data["writer"]["trials"].items()}
     elif args.cluster is None:
-        print("proxysql-experiment: not run: %s" % NOT_INSTALLED)
-        args.out.rmdir()  # made by frame.parse, and nothing was measured into it
-        return 0
+        return frame.not_run(PROXYSQL_MISSING)
     else:
         env = args.cluster
         web = env.of_kind("web")[0]
@@ -79,13 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     return frame.finish(data["broken_promises"])
 
 
-NOT_INSTALLED = "ProxySQL is not installed in the lab: deploy with PROXYSQL_DEB set (docs/lab.md)"
-
-
 def preflight(args) -> str:
     """The lab has ProxySQL, or the run says why not (with --if-installed: args.cluster None)."""
-    args.cluster = lab()
-    if args.cluster.writer_order:
-        return ""
-    args.cluster = None
-    return "" if args.if_installed else NOT_INSTALLED
+    return needs_proxysql(args, lab())

@@ -2,6 +2,7 @@
 as the issue asks for them: each is a page of orchestration, and each answers --help."""
 
 import ast
+import importlib
 import json
 
 import pytest
@@ -118,13 +119,25 @@ def test_each_experiment_answers_help_without_a_lab(name, capsys):
     assert out.startswith("usage: tools/lab experiment %s" % name) and "--out" in out
 
 
-def test_proxysql_if_installed_without_proxysql_leaves_no_results_directory(tmp_path, monkeypatch, capsys):
-    from hastack_lab.experiments import proxysql
+class NoProxySQL:
+    writer_order: list = []
 
-    class NoProxySQL:
-        writer_order: list = []
-    monkeypatch.setattr(proxysql, "lab", NoProxySQL)
-    out = tmp_path / "proxysql-check"
-    assert proxysql.main(["--if-installed", "--out", str(out)]) == 0
-    assert "not run" in capsys.readouterr().out
+
+@pytest.mark.parametrize("name", ["proxysql", "maintenance"])
+def test_if_installed_without_proxysql_says_so_and_leaves_no_results_directory(name, tmp_path, monkeypatch, capsys):
+    experiment = importlib.import_module("hastack_lab.experiments." + name)
+    monkeypatch.setattr(experiment, "lab", NoProxySQL)
+    out = tmp_path / ("%s-check" % name)
+    assert experiment.main(["--if-installed", "--out", str(out)]) == 0
+    assert "not run: ProxySQL is not installed" in capsys.readouterr().out
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["proxysql", "maintenance"])
+def test_without_proxysql_and_without_if_installed_the_run_stops(name, tmp_path, monkeypatch, capsys):
+    experiment = importlib.import_module("hastack_lab.experiments." + name)
+    monkeypatch.setattr(experiment, "lab", NoProxySQL)
+    with pytest.raises(SystemExit) as stop:
+        experiment.main(["--out", str(tmp_path / name)])
+    assert stop.value.code == 2
+    assert "ProxySQL is not installed in the lab" in capsys.readouterr().err

@@ -138,7 +138,8 @@ def test_timeout_zero_does_not_wait(run):
     assert not failed and result["connections_used"] == 5 and result["waited"] == 0.0
 
 
-DB2, DB3 = ADDRESSES["db2"], ADDRESSES["db3"]
+DB2 = ADDRESSES["db2"]
+DB3 = ADDRESSES["db3"]
 
 
 def test_draining_the_writer_hands_the_writes_to_the_standby_in_the_same_load(run):
