@@ -118,6 +118,17 @@ def galera_accounts(users, default_hosts, monitor_user=None, monitor_password=No
     return galera.accounts(list(users or []), list(default_hosts or []), monitor_user, monitor_password)
 
 
+def galera_arbitrator_options(suspect_timeout=0, extra=None, tls=None):
+    try:
+        return galera.arbitrator_options(suspect_timeout, extra, tls)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("galera_arbitrator_options: %s" % exc)
+
+
+def galera_arbitrators(members, hostvars):
+    return galera.arbitrator_hosts(list(members or []), hostvars)
+
+
 def galera_account_problems(users, default_hosts):
     return galera.account_problems(list(users or []), list(default_hosts or []))
 
@@ -161,6 +172,8 @@ class FilterModule(object):
             "failover_plan": failover_plan,
             "galera_account_problems": galera_account_problems,
             "galera_accounts": galera_accounts,
+            "galera_arbitrator_options": galera_arbitrator_options,
+            "galera_arbitrators": galera_arbitrators,
             "galera_member_problems": galera_member_problems,
             "galera_plan": galera_plan,
             "galera_provider_option_problems": galera_provider_option_problems,

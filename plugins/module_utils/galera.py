@@ -384,6 +384,30 @@ def provider_options(gcache_size, suspect_timeout=0, extra=None, tls=None, realt
     return ";".join("%s=%s" % (key, options[key]) for key in sorted(options))
 
 
+# Provider options garbd has no use for: it keeps no write-set cache, and it sets its own
+# flow control (it must never slow the cluster down).
+ARBITRATOR_IGNORED_PREFIXES = ("gcache.", "gcs.fc_")
+
+
+def arbitrator_options(suspect_timeout=0, extra=None, tls=None):
+    """garbd's provider options (GALERA_OPTIONS): the members' evs timers, because garbd votes
+    on who is alive and must give up on a silent node as soon as they do (with Galera's 5 s
+    default it would hold the survivors' writes for 5 s), TLS when replication is encrypted,
+    and the members' further options except those garbd has no use for."""
+    options = evs_options(suspect_timeout)
+    if tls:
+        options.update({"socket.ssl": "yes", "socket.ssl_ca": tls["ca"], "socket.ssl_cert": tls["cert"],
+                        "socket.ssl_key": tls["key"]})
+    options.update((key, value) for key, value in (extra or {}).items()
+                   if not key.startswith(ARBITRATOR_IGNORED_PREFIXES))
+    return ";".join("%s=%s" % (key, options[key]) for key in sorted(options))
+
+
+def arbitrator_hosts(members, hostvars):
+    """The hosts the members name in galera_arbitrator_host (the site preflight makes it one)."""
+    return sorted(set(str(hostvars[member].get("galera_arbitrator_host") or "") for member in members) - {""})
+
+
 def accounts(users, default_hosts, monitor_user=None, monitor_password=None):
     """Flatten the role's users into one entry per (user, host) for community.mysql.mysql_user.
 

@@ -93,6 +93,29 @@ def database_count_problems(groups, hostvars):
                " and an arbitrator" if arbitrators else "")]
 
 
+def arbitrator_problems(groups, hostvars):
+    """garbd (galera_arbitrator_host) is one host for the whole cluster, in the inventory, and not
+    a database node: the members let it through their firewall and count its vote, and the
+    galera_arbitrator role installs it there."""
+    named = {}
+    for db in groups["databases"]:
+        named.setdefault(str(hostvars[db].get("galera_arbitrator_host") or ""), []).append(db)
+    if len(named) > 1:
+        sides = "; ".join("%s: %s" % (", ".join(dbs), host or "(empty)") for host, dbs in sorted(named.items()))
+        return ["the databases disagree on galera_arbitrator_host (%s): one arbitrator serves the whole cluster, so set "
+                "it once for the group" % sides]
+    arbitrator = next(iter(named), "")
+    if not arbitrator:
+        return []
+    if arbitrator in groups["databases"]:
+        return ["galera_arbitrator_host is %s, a database node: garbd must run on a host outside databases (a balancer, "
+                "or a small host of its own)" % arbitrator]
+    if arbitrator not in hostvars:
+        return ["galera_arbitrator_host is %s, which is not in the inventory: add that host (site.yml runs garbd on it), "
+                "or leave galera_arbitrator_host empty" % arbitrator]
+    return []
+
+
 def web_address_problems(groups, hostvars):
     """Every web server has hastack_private_address, which HAProxy's default backend uses; checked
     before the pools, which would otherwise blame the pool for a missing address."""
@@ -188,6 +211,7 @@ def site_problems(groups, hostvars):
     problems = group_problems(groups)
     if problems and "missing or empty" in problems[0]:
         return problems
-    problems += balancer_problems(groups, hostvars) + database_count_problems(groups, hostvars)
+    problems += (balancer_problems(groups, hostvars) + database_count_problems(groups, hostvars)
+                 + arbitrator_problems(groups, hostvars))
     addresses = web_address_problems(groups, hostvars)
     return problems + (addresses or pool_problems(groups, hostvars)) + database_user_problems(groups, hostvars)

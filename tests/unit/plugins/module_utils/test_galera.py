@@ -312,6 +312,38 @@ def test_realtime_priority_sets_the_gcomm_threads_policy(priority, expected):
     assert galera.provider_options("256M", realtime_priority=priority) == expected
 
 
+EVS_05 = ("evs.inactive_check_period=PT0.1S;evs.inactive_timeout=PT15S;evs.join_retrans_period=PT0.15S;"
+          "evs.keepalive_period=PT0.15S;evs.suspect_timeout=PT0.5S")
+
+
+@pytest.mark.parametrize("suspect, extra, tls, expected", [
+    # Galera's defaults and nothing else: an empty GALERA_OPTIONS
+    (0, None, None, ""),
+    # the members' timers, so garbd suspects a silent node as soon as they do
+    (0.5, None, None, EVS_05),
+    ("0.5", {}, None, EVS_05),
+    # no write-set cache and its own flow control: those options are the members' alone
+    (0, {"gcache.size": "1G", "gcache.recover": "yes", "gcs.fc_limit": 64, "pc.weight": 1}, None, "pc.weight=1"),
+    (0, None, {"ca": "/c", "cert": "/e", "key": "/k"}, "socket.ssl=yes;socket.ssl_ca=/c;socket.ssl_cert=/e;socket.ssl_key=/k"),
+    # the members' own options win over the derived ones, as in provider_options
+    (0.5, {"evs.suspect_timeout": "PT1S"}, None, EVS_05.replace("suspect_timeout=PT0.5S", "suspect_timeout=PT1S")),
+])
+def test_arbitrator_options_follow_the_members(suspect, extra, tls, expected):
+    assert galera.arbitrator_options(suspect, extra, tls) == expected
+
+
+@pytest.mark.parametrize("named, expected", [
+    ({}, []),
+    ({"db1": "", "db2": None}, []),
+    ({"db1": "lb1", "db2": "lb1", "db3": "lb1"}, ["lb1"]),
+    ({"db1": "lb2", "db2": "lb1"}, ["lb1", "lb2"]),
+])
+def test_arbitrator_hosts_are_the_ones_the_members_name(named, expected):
+    hostvars = dict((db, {"galera_arbitrator_host": host} if host is not None else {}) for db, host in named.items())
+    hostvars.setdefault("db1", {})
+    assert galera.arbitrator_hosts(sorted(hostvars), hostvars) == expected
+
+
 HASH = "*" + "A1" * 20
 
 

@@ -96,6 +96,16 @@ ONLY_WEB1 = [{"name": "web", "servers": [{"name": "web1", "address": "172.22.77.
       "number, docs/inventory.md), or 2 and galera_arbitrator_host"]),
     (dict(GROUPS, databases=["db1", "db2"]), dict((db, {"galera_arbitrator_host": "lb1"}) for db in ("db1", "db2")),
      []),
+    # one arbitrator, in the inventory, outside the databases
+    (dict(GROUPS, databases=["db1", "db2"]), {"db1": {"galera_arbitrator_host": "lb1"}},
+     ["the databases disagree on galera_arbitrator_host (db2: (empty); db1: lb1): one arbitrator serves the whole "
+      "cluster, so set it once for the group"]),
+    (GROUPS, dict((db, {"galera_arbitrator_host": "db3"}) for db in GROUPS["databases"]),
+     ["galera_arbitrator_host is db3, a database node: garbd must run on a host outside databases (a balancer, or a "
+      "small host of its own)"]),
+    (dict(GROUPS, databases=["db1", "db2"]), dict((db, {"galera_arbitrator_host": "garb1"}) for db in ("db1", "db2")),
+     ["galera_arbitrator_host is garb1, which is not in the inventory: add that host (site.yml runs garbd on it), or "
+      "leave galera_arbitrator_host empty"]),
     # a list variable of the wrong type is named as such, not as missing users or backends
     (GROUPS, dict((db, {"galera_users": "app:secret"}) for db in GROUPS["databases"]),
      ["%s: galera_users must be a list of users ({name, password or password_hash, priv}) (docs/inventory.md), not a string"
