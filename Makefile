@@ -177,6 +177,21 @@ maintenance-check: deploy
 	    cat $(BUILD_DIR)/maintenance-check/report.md 2>/dev/null || true; exit $$rc
 	$(BIN)/python -m pytest -q tests/lab/test_maintenance.py
 
+# Growing and shrinking under the site's load: SCALE_ADD (database nodes two at a time, web
+# servers) added to a copy of the lab inventory and brought in by site.yml, the load run on the
+# grown cluster, then retire.yml and site.yml on the lab's own inventory, the containers removed.
+# Exits 1 on a broken promise. Report: docs/results/<date>/scale/.
+SCALE_ADD ?= db4,db5,web3
+scale-experiment: deploy
+	$(LAB) experiment scale --add $(SCALE_ADD)
+
+# The short form CI runs: two database nodes (the smallest step that keeps the count odd) added
+# and retired under load. Report: build/scale-check/.
+scale-check: deploy
+	rm -rf $(BUILD_DIR)/scale-check
+	rc=0; $(LAB) experiment scale --if-installed --add db4,db5 --out $(BUILD_DIR)/scale-check || rc=$$?; \
+	    cat $(BUILD_DIR)/scale-check/report.md 2>/dev/null || true; exit $$rc
+
 # What the balancers cost, in a way shared CPUs do not distort: CPU per request of each tier
 # (cgroups) and the latency the VIP adds at a fixed rate (COST_ARGS: --rate, --seconds, --rounds)
 COST_ARGS ?=
@@ -190,7 +205,7 @@ sync-benchmark: deploy
 # ---------------------------------------------------------------- tests
 
 test: venv lint changelog sanity unit integration argspec-check reference-check diagram-check build-check molecule site-check \
-      preflight-check proxysql-check failover-check maintenance-check
+      preflight-check proxysql-check failover-check maintenance-check scale-check
 	@echo "make test: all gates passed"
 
 lint: yamllint ansible-lint

@@ -125,6 +125,10 @@ def galera_arbitrator_options(suspect_timeout=0, extra=None, tls=None):
         raise AnsibleFilterError("galera_arbitrator_options: %s" % exc)
 
 
+def galera_outsiders(incoming_addresses, known_addresses):
+    return galera.outsiders(incoming_addresses, list(known_addresses or []))
+
+
 def galera_arbitrators(members, hostvars):
     return galera.arbitrator_hosts(list(members or []), hostvars)
 
@@ -174,6 +178,7 @@ class FilterModule(object):
             "galera_accounts": galera_accounts,
             "galera_arbitrator_options": galera_arbitrator_options,
             "galera_arbitrators": galera_arbitrators,
+            "galera_outsiders": galera_outsiders,
             "galera_member_problems": galera_member_problems,
             "galera_plan": galera_plan,
             "galera_provider_option_problems": galera_provider_option_problems,

@@ -403,6 +403,23 @@ def arbitrator_options(suspect_timeout=0, extra=None, tls=None):
     return ";".join("%s=%s" % (key, options[key]) for key in sorted(options))
 
 
+def outsiders(incoming_addresses, known_addresses):
+    """The members of a running cluster (wsrep_incoming_addresses, "addr:port,...") whose
+    address is none of known_addresses (the inventory's members and arbitrators): nodes that
+    left the inventory while they still run. Entries without an address (garbd's) are skipped."""
+    if isinstance(incoming_addresses, str):
+        incoming_addresses = incoming_addresses.split(",")
+    known = set(str(address) for address in known_addresses)
+    found = set()
+    for entry in incoming_addresses or []:
+        address = entry.strip()
+        if address.count(":") == 1 or (address.startswith("[") and "]:" in address):
+            address = address.rsplit(":", 1)[0].strip("[]")
+        if address and address not in known and address not in ("AUTO", "0.0.0.0"):
+            found.add(address)
+    return sorted(found)
+
+
 def arbitrator_hosts(members, hostvars):
     """The hosts the members name in galera_arbitrator_host (the site preflight makes it one)."""
     return sorted(set(str(hostvars[member].get("galera_arbitrator_host") or "") for member in members) - {""})

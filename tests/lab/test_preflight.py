@@ -74,6 +74,15 @@ def without_lb2(directory):
     (directory / "hosts.yml").write_text(yaml.safe_dump(hosts))
 
 
+def without_db3_but_with_an_arbitrator(directory):
+    """db3 taken out of the inventory while it still runs (not retired); lb1 as garbd keeps
+    the votes odd, so that only the running cluster can tell."""
+    hosts = yaml.safe_load((directory / "hosts.yml").read_text())
+    del hosts["all"]["children"]["databases"]["hosts"]["db3"]
+    (directory / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    append("group_vars/databases.yml", "galera_arbitrator_host: lb1\n")(directory)
+
+
 def run(inventory, playbook="site.yml"):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(inventory), playbook, "--check"], cwd=ROOT,
@@ -100,7 +109,10 @@ def run(inventory, playbook="site.yml"):
      ["web1 has no hastack_private_address: set it to the host's cluster address in the inventory"]),
     (append("group_vars/all/balancers.yml", "hastack_public_vip: 172.22.76.235/24\n"),
      ["hastack_public_vip=172.22.76.235/24 carries a prefix length: give the address alone (172.22.76.235)"]),
-], ids=["yaml-boolean", "allowed-values", "one-balancer", "password", "no-address", "vip-prefix"])
+    # 5. what only the running cluster knows: a member the inventory forgot before retiring it
+    (without_db3_but_with_an_arbitrator,
+     ["is in a running Galera cluster with 172.22.77.23", "retire it first (retire.yml --limit <node>"]),
+], ids=["yaml-boolean", "allowed-values", "one-balancer", "password", "no-address", "vip-prefix", "forgotten-node"])
 def test_a_broken_lab_inventory_stops_site_yml_in_the_preflight(tmp_path, edit, expected):
     rc, out = run(broken_inventory(tmp_path, edit))
     assert_stopped_in_preflight(rc, out, *expected)

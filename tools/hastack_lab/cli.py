@@ -27,6 +27,7 @@ EXPERIMENTS = {
     "proxysql": "ProxySQL: the writer's power cut, ProxySQL killed, a node cut off, a lagging reader",
     "sync": "how fast rsync_sync propagates files between the web servers",
     "maintenance": "rolling_maintenance.yml over chosen nodes under the site's load",
+    "scale": "database and web nodes added with site.yml, then retired, under the site's load",
     "cost": "what the balancers cost: CPU per request of each tier, latency the VIP hop adds",
 }
 GATES = {

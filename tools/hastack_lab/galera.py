@@ -111,6 +111,18 @@ def stall_ms(outcomes: list, fault_at: float) -> float | None:
     return round(max(gaps) * 1000, 1)
 
 
+def stored(conn, run: str) -> dict:
+    """{writer: {n}} of one run's rows, read on `conn` (a PyMySQL connection) after the node
+    has applied every write the cluster committed before the read (wsrep_sync_wait)."""
+    with conn.cursor() as cur:
+        cur.execute("SET SESSION wsrep_sync_wait = 1")
+        cur.execute("SELECT writer, n FROM " + TABLE + " WHERE run = %s", (run,))
+        found: dict = {}
+        for writer, n in cur.fetchall():
+            found.setdefault(writer, set()).add(n)
+        return found
+
+
 def lost(acknowledged: dict, present: dict) -> dict:
     """Per writer, the acknowledged row numbers that are not in the database."""
     return {name: sorted(acked - present.get(name, set())) for name, acked in acknowledged.items()

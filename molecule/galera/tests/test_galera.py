@@ -72,13 +72,8 @@ def stop_load(stop, threads):
 
 
 def rows(node, run):
-    with connect(node) as conn, conn.cursor() as cur:
-        cur.execute("SET SESSION wsrep_sync_wait = 1")
-        cur.execute("SELECT writer, n FROM " + galera_lib.TABLE + " WHERE run = %s", (run,))
-        found = {}
-        for writer, n in cur.fetchall():
-            found.setdefault(writer, set()).add(n)
-        return found
+    with connect(node) as conn:
+        return galera_lib.stored(conn, run)
 
 
 @pytest.fixture(scope="module", autouse=True)

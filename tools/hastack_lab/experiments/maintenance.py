@@ -21,6 +21,7 @@ from .. import maintenance as mt
 from ..experiment import PROXYSQL_MISSING, Frame, needs_proxysql, split_list, unknown_items
 from ..labenv import lab, vip_holders
 from ..measure import maintenance
+from ..measure.load import table
 from ..reports import maintenance as maintenance_report
 
 ACTIONS = ["restart", "none"]
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cluster is None:
         return frame.not_run(PROXYSQL_MISSING + "; the writers go through it")
     else:
-        maintenance.table(args.cluster)
+        table(args.cluster)
         data = frame.begin(**maintenance.run(args.cluster, args.nodes, args.action, args.timeout))
     data["broken_promises"] = mt.broken_promises(data)
     frame.save(data)

@@ -344,6 +344,23 @@ def test_arbitrator_hosts_are_the_ones_the_members_name(named, expected):
     assert galera.arbitrator_hosts(sorted(hostvars), hostvars) == expected
 
 
+@pytest.mark.parametrize("incoming, expected", [
+    ("172.22.77.21:3306,172.22.77.22:3306,172.22.77.23:3306", []),
+    # db4 and db5 left the inventory while they still run
+    ("172.22.77.21:3306,172.22.77.25:3306,172.22.77.22:3306,172.22.77.23:3306,172.22.77.24:3306",
+     ["172.22.77.24", "172.22.77.25"]),
+    # garbd has no incoming address; a node that did not say its own is AUTO
+    ("172.22.77.21:3306,,172.22.77.22:3306", []),
+    (["172.22.77.21:3306", "AUTO"], []),
+    # IPv6, bracketed
+    ("[fd00::21]:3306,[fd00::99]:3306", ["fd00::99"]),
+    ("", []),
+])
+def test_outsiders_are_running_members_the_inventory_no_longer_names(incoming, expected):
+    known = ["172.22.77.21", "172.22.77.22", "172.22.77.23", "fd00::21"]
+    assert galera.outsiders(incoming, known) == expected
+
+
 HASH = "*" + "A1" * 20
 
 

@@ -1,0 +1,64 @@
+"""The site's load while a playbook changes the lab: the demo's stream through the VIP, and one
+writer inside each web server inserting through its local ProxySQL, a connection per statement
+(as the demo's PHP makes one per request: a client that keeps one connection and inserts
+without pause keeps its backend, auto_increment_delay_multiplex, and no drain can end; see
+docs/operations.md). Used by the maintenance and scale experiments.
+
+Lab traffic rules (shared/DESIGN.md): the stream goes to the lab's VIP only, the writers to
+the ProxySQL inside each web server; both end by themselves (a deadline, a bound on their
+count) and are stopped as soon as the caller is done.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .. import proxysql as pl
+from .. import site as sl
+from ..cluster import Cluster
+from ..shell import in_container
+from .proxysql import finish_writers, start_writer, stored_nodes
+
+
+class SiteLoad:
+    """start(), then stop(): hits (the stream's), writes ({web: [write]}) and stored ({(web, n)})."""
+
+    def __init__(self, env: Cluster, run_id: str, seconds: float):
+        self.env, self.run_id, self.seconds = env, run_id, seconds
+        self.stop_file = "/tmp/hastack-%s.stop" % run_id
+        self.webs = env.of_kind("web")
+        self.hits: list = []
+        self.writes: dict = {}
+
+    def start(self) -> "SiteLoad":
+        self.wall, self.mono = time.time(), time.monotonic()
+        self.stream = sl.Stream(self.env.vip, max_seconds=self.seconds).start()
+        self.writers = {web: start_writer(self.env, web, self.run_id, self.seconds, self.stop_file, reconnect=True)
+                        for web in self.webs}
+        return self
+
+    def stop(self) -> "SiteLoad":
+        self.ended = time.monotonic()
+        self.hits = self.stream.stop()
+        for web in self.webs:
+            in_container(self.env.container(web), "touch", self.stop_file, check=False)
+        self.writes = finish_writers(self.writers, 60)
+        for web in self.webs:
+            in_container(self.env.container(web), "rm", "-f", self.stop_file, check=False)
+        return self
+
+    def stored(self) -> set:
+        return set(stored_nodes(self.env, self.run_id))
+
+    def window(self) -> dict:
+        """What the stream saw from its start to stop() (not to the end of the caller's cleanup)."""
+        return sl.window(self.hits, self.mono, self.ended)
+
+    def seen(self, start: float, end: float) -> dict:
+        """What the stream saw for requests sent in [start, end] (seconds of the wall clock)."""
+        return sl.window(self.hits, self.mono + start - self.wall, self.mono + end - self.wall)
+
+
+def table(env: Cluster) -> None:
+    """The writers' table, as the proxysql experiment makes it."""
+    in_container(env.container(env.writer_order[0]), "mariadb", "-e", "USE hastack; %s" % pl.SCHEMA)

@@ -1,0 +1,45 @@
+"""The scale experiment's report, from a run's data alone."""
+
+from __future__ import annotations
+
+WHAT = {"containers": "`tools/lab up --inventory COPY`: the added hosts' containers",
+        "grow": "`site.yml -i COPY`: the added hosts brought in",
+        "hold": "the load on the grown cluster",
+        "retire": "`retire.yml -i COPY --limit <added> -e retire_confirm=true`",
+        "shrink": "`site.yml` on the lab's own inventory"}
+
+
+def render(data: dict) -> str:
+    """report.md of a run of tools/lab experiment scale, from its results.json."""
+    stream, writes, sizes = data["stream"], data["writes"], data["cluster_size"]
+    lines = ["# Growing and shrinking under load", "",
+             "Run %s (`tools/lab experiment scale %s`): %s added to a copy of the lab inventory, brought in, held, "
+             "retired and forgotten, while the demo's stream asked the VIP (4 clients, each request a new connection, "
+             "reading and writing through ProxySQL) and one writer inside each web server inserted through its local "
+             "ProxySQL, a connection per statement." % (data["started"], data["argv"], ", ".join(data["add"])), "",
+             "| phase | what | exit | took (s) | window (s) | requests | failed | longest gap (ms) | answered by |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, phase in data["phases"].items():
+        seen = phase["seen"]
+        answered = ", ".join("%s %d" % kv for kv in seen["servers"].items())
+        for kind in ("reads", "writes"):
+            if seen.get(kind):
+                answered += "; %s %s" % (kind, ", ".join("%s %d" % kv for kv in seen[kind].items()))
+        lines.append("| %s | %s | %d | %.1f | %.0f-%.0f | %d | %d | %.0f | %s |" % (
+            name, WHAT.get(name, ""), phase["rc"], phase["seconds"], phase["window"][0], phase["window"][1],
+            seen["requests"], seen["failed"], seen["longest_gap_ms"], answered))
+    failures = ["- %s: %s" % (name, phase["failure"]) for name, phase in data["phases"].items() if phase["failure"]]
+    lines += [""] + failures + ([""] if failures else [])
+    lines += ["| what | value |", "|---|---|",
+              "| Galera cluster size before / grown / after | %s / %s (expected %s) / %s |" % (
+                  sizes.get("before"), sizes.get("grown", "-"), sizes.get("expected_grown"), sizes.get("after")),
+              "| requests through the VIP | %d, %d failed %s, longest gap %.0f ms |" % (
+                  stream["requests"], stream["failed"], stream["errors"] or "", stream["longest_gap_ms"]),
+              "| statements through ProxySQL | %d, %d acknowledged, %d failed %s |" % (
+                  writes["statements"], writes["acknowledged"], writes["failed"], writes["errors"] or ""),
+              "| acknowledged rows lost | %d |" % writes["lost"],
+              "| still configured after the shrink | %s |" % ("; ".join(data["leftovers"]) or "nothing"),
+              "| VRRP transitions | %s |" % ("; ".join(data["transitions"]) or "none"), ""]
+    broken = data.get("broken_promises", [])
+    lines += ["## Promises", ""] + (["- BROKEN: " + b for b in broken] if broken else ["Every promise kept."]) + [""]
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""The scale experiment's pure part: the added hosts' addresses, the grown inventory, and the
+promises."""
+
+import copy
+import re
+
+import pytest
+
+from hastack_lab import scale
+
+LAB = {"all": {"children": {
+    "balancers": {"hosts": {"lb1": {"ansible_host": "hastack-lb1", "hastack_private_address": "172.22.77.14",
+                                    "hastack_public_address": "172.22.76.234"}}},
+    "webservers": {"hosts": {
+        "web1": {"ansible_host": "hastack-web1", "hastack_private_address": "172.22.77.16",
+                 "hastack_public_address": "172.22.76.154"},
+        "web2": {"ansible_host": "hastack-web2", "hastack_private_address": "172.22.77.17",
+                 "hastack_public_address": "172.22.76.153"}}},
+    "databases": {"hosts": dict(("db%d" % n, {"ansible_host": "hastack-db%d" % n,
+                                              "hastack_private_address": "172.22.77.2%d" % n}) for n in (1, 2, 3))},
+}}}
+
+
+def test_added_hosts_follow_the_papers_numbering_on_the_labs_networks():
+    hosts = scale.added_hosts(LAB, ["db4", "db5", "web3"], "hastack-")
+    assert hosts == {
+        "db4": ("databases", {"ansible_host": "hastack-db4", "hastack_private_address": "172.22.77.24"}),
+        "db5": ("databases", {"ansible_host": "hastack-db5", "hastack_private_address": "172.22.77.25"}),
+        "web3": ("webservers", {"ansible_host": "hastack-web3", "hastack_private_address": "172.22.77.18",
+                                "hastack_public_address": "172.22.76.152"}),
+    }
+
+
+@pytest.mark.parametrize("add, words", [
+    (["lb3"], "only database (dbN) and web (webN)"),
+    (["db2"], "already in the lab inventory"),
+    (["web3x"], "only database"),
+    # web9 would take 172.22.77.24, db4's private address
+    (["db4", "web9"], "would share 172.22.77.24"),
+])
+def test_hosts_the_lab_cannot_grow_by_are_refused(add, words):
+    with pytest.raises(scale.ScaleError, match=re.escape(words)):
+        scale.added_hosts(LAB, add, "hastack-")
+
+
+def test_the_grown_inventory_is_a_copy_with_the_hosts_in_their_groups():
+    before = copy.deepcopy(LAB)
+    doc = scale.grown(LAB, scale.added_hosts(LAB, ["db4", "db5", "web3"], "hastack-"))
+    assert LAB == before
+    assert list(doc["all"]["children"]["databases"]["hosts"]) == ["db1", "db2", "db3", "db4", "db5"]
+    assert doc["all"]["children"]["webservers"]["hosts"]["web3"]["hastack_public_address"] == "172.22.76.152"
+
+
+@pytest.mark.parametrize("add, problem", [
+    (["db4"], "4 database nodes would be an even number"),
+    (["db4", "db5", "db6"], "6 database nodes"),
+    (["db4", "db5"], ""),
+    (["web3"], ""),
+])
+def test_an_even_database_count_is_named_before_anything_starts(add, problem):
+    found = scale.odd_databases_problem(LAB, scale.added_hosts(LAB, add, "hastack-"))
+    assert (problem in found) if problem else found == ""
+
+
+def phase(rc=0, failure="", servers=None):
+    return {"rc": rc, "seconds": 1.0, "window": [0, 1], "failure": failure,
+            "seen": {"requests": 10, "failed": 0, "longest_gap_ms": 100, "errors": {}, "servers": servers or {},
+                     "reads": {}, "writes": {}}}
+
+
+def run(**changes):
+    data = {"add": ["db4", "db5", "web3"], "added_webs": ["web3"],
+            "phases": {name: phase() for name in scale.PHASES},
+            "cluster_size": {"before": 3, "expected_grown": 5, "grown": 5, "after": 3},
+            "stream": {"requests": 1000, "failed": 0, "errors": {}},
+            "writes": {"failed": 0, "errors": {}, "lost": 0}, "leftovers": [], "transitions": []}
+    data["phases"]["hold"] = phase(servers={"web1": 5, "web2": 5, "web3": 4})
+    for key, value in changes.items():
+        data[key] = value
+    return data
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({}, []),
+    ({"phases": {name: phase(rc=2, failure="TASK x: boom") if name == "grow" else phase() for name in scale.PHASES
+                 if name != "hold"}},
+     ["phase grow failed (exit 2): TASK x: boom", "phase hold did not run", "web3 answered no request"]),
+    ({"cluster_size": {"before": 3, "expected_grown": 5, "grown": 4, "after": 4}},
+     ["grown: a Galera cluster of 4, not 5", "after shrinking: a Galera cluster of 4, not 3"]),
+    ({"stream": {"requests": 1000, "failed": 2, "errors": {"reset": 2}}}, ["2 of 1000 requests through the VIP failed"]),
+    ({"writes": {"failed": 1, "errors": {"gone away": 1}, "lost": 1}},
+     ["1 statements through ProxySQL failed", "1 acknowledged rows lost"]),
+    ({"leftovers": ["db4 in web1's ProxySQL"]}, ["still configured: db4 in web1's ProxySQL"]),
+    ({"transitions": ["lb2 MASTER"]}, ["1 VRRP transitions"]),
+])
+def test_promises(changes, words):
+    broken = scale.broken_promises(run(**changes))
+    assert len(broken) == len(words), broken
+    for word, line in zip(words, broken):
+        assert word in line, broken
