@@ -39,7 +39,8 @@ def render(data: dict) -> str:
                   writes["statements"], writes["acknowledged"], writes["failed"], writes["errors"] or ""),
               "| acknowledged rows lost | %d |" % writes["lost"],
               "| still configured after the shrink | %s |" % ("; ".join(data["leftovers"]) or "nothing"),
-              "| VRRP transitions | %s |" % ("; ".join(data["transitions"]) or "none"), ""]
+              "| VRRP transitions (reported, not a promise of growing: a false failover when the converge starves "
+              "keepalived) | %s |" % ("; ".join(data["transitions"]) or "none"), ""]
     broken = data.get("broken_promises", [])
     lines += ["## Promises", ""] + (["- BROKEN: " + b for b in broken] if broken else ["Every promise kept."]) + [""]
     return "\n".join(lines)

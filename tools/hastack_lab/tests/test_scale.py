@@ -91,7 +91,8 @@ def run(**changes):
     ({"writes": {"failed": 1, "errors": {"gone away": 1}, "lost": 1}},
      ["1 statements through ProxySQL failed", "1 acknowledged rows lost"]),
     ({"leftovers": ["db4 in web1's ProxySQL"]}, ["still configured: db4 in web1's ProxySQL"]),
-    ({"transitions": ["lb2 MASTER"]}, ["1 VRRP transitions"]),
+    # reported, not a promise of growing: a false failover under the converge's CPU load
+    ({"transitions": ["lb2 MASTER", "lb2 BACKUP"]}, []),
 ])
 def test_promises(changes, words):
     broken = scale.broken_promises(run(**changes))
