@@ -165,6 +165,40 @@ def _history_conflict(states, primary, joiners):
 
 
 def plan(states, members, bootstrap_node=None, force=None):
+    """Decide how to bring the cluster to full strength, and the steps on the way there.
+
+    The decision is _decide()'s; the steps added here are what the role does before and while
+    it acts on it, so that its tasks only follow the plan:
+    settle - nodes systemd is still starting while no primary component runs: after a power
+      loss Galera restores the last primary component by itself (pc.recovery) once all of its
+      members are back, so the role gives them that chance, bounded, before touching any;
+    stop - nodes still starting or stopping while no primary runs and every member answered:
+      they wait for a component that does not come back, and stopping them loses nothing and
+      lets their position be read (never while a member is unreachable: it may be the one
+      they wait for);
+    forget - joiners that are stopped, whose saved component (gvwstate.dat) must go before
+      they start, or a node last alone in a primary component restores it beside the cluster;
+    join_size - for each joiner, the least cluster size once it is in: the primary's nodes,
+      the bootstrapped one and those that joined before it.
+    """
+    members = list(members)
+    result = _decide(states, members, bootstrap_node, force)
+    states = {name: states.get(name) or {"reachable": False} for name in members}
+    reachable = [h for h in members if states[h].get("reachable", True)]
+    service = {h: states[h].get("service_state") or ("active" if states[h].get("running") else "inactive")
+               for h in reachable}
+    no_primary = not any(states[h].get("running") and states[h].get("cluster_status") == "Primary"
+                         for h in reachable)
+    result["settle"] = [h for h in reachable if no_primary and service[h] == "activating"]
+    result["stop"] = [h for h in reachable if no_primary and not result["unreachable"]
+                      and service[h] in ("activating", "deactivating")]
+    result["forget"] = [h for h in result["join"] if service.get(h) in ("inactive", "failed")]
+    before = len(result["primary"]) + (1 if result["bootstrap"] else 0)
+    result["join_size"] = {h: before + i + 1 for i, h in enumerate(result["join"])}
+    return result
+
+
+def _decide(states, members, bootstrap_node, force):
     """Decide how to bring the cluster to full strength.
 
     states: {host: state} as galera_state returns it, plus `reachable` (False when the host
@@ -173,12 +207,11 @@ def plan(states, members, bootstrap_node=None, force=None):
     bootstrap although the plan would refuse; never honoured while a primary runs.
 
     Returns {action, bootstrap, bootstrap_method, mark_safe, join, primary, positions, unreachable,
-    reason}.
+    reason}; plan() adds the steps.
     action is none (all members in the primary component), join (a primary runs; the
     `join` list starts one at a time), bootstrap (`bootstrap` starts a new cluster, then
     `join` in order) or refuse (`reason` says why and names the override).
     """
-    members = list(members)
     states = {name: dict(states.get(name) or {"reachable": False}) for name in members}
     reachable = [h for h in members if states[h].get("reachable", True)]
     unreachable = [h for h in members if h not in reachable]
@@ -290,6 +323,79 @@ def health(status):
     if local == "Synced":
         return True, text
     return False, text
+
+
+WAIT_STATES = ("synced", "joined", "settled")
+
+
+def _host(address):
+    """An incoming address without its port: 10.0.0.1:3306 -> 10.0.0.1, [fd00::1]:3306 -> fd00::1."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or (":" in host and not host.startswith("[")):
+        return address.strip("[]")
+    return host.strip("[]")
+
+
+def missing_addresses(incoming, addresses):
+    """The addresses (with or without a port) that are not among wsrep_incoming_addresses."""
+    incoming = list(incoming or [])
+    hosts = {_host(a) for a in incoming}
+    return [a for a in addresses if a not in incoming and (_host(a) != a or a not in hosts)]
+
+
+def describe(state):
+    """One node's state in a few words, for a message."""
+    service = state.get("service_state") or "unknown"
+    if not state.get("running"):
+        return "not running (systemd: %s)" % service
+    return "%s in a %s component of %s" % (state.get("local_state") or "?", state.get("cluster_status") or "?",
+                                            state.get("cluster_size") if state.get("cluster_size") is not None
+                                            else "?")
+
+
+def wait_verdict(state, until, cluster_size=None, addresses=()):
+    """Where a wait for one node stands: ("done" | "wait" | "fail", why).
+
+    settled - systemd is neither starting nor stopping the service (it runs, or it stopped or
+      failed);
+    synced - Primary and Synced, in a component of at least cluster_size nodes that counts
+      every one of `addresses` among its incoming addresses (the others may still be coming);
+    joined - as synced, for a node that was just started to join: Synced in a smaller primary
+      component means it formed a cluster of its own, which never merges, so waiting stops.
+    A synced or joined wait also stops when the service failed: systemd restarts it only after
+    a crash by signal, and a failed start (a refused or broken state transfer) stays failed.
+    """
+    service = state.get("service_state") or "unknown"
+    if until == "settled":
+        if service in ("activating", "deactivating", "reloading"):
+            return "wait", "systemd is still %s it" % {"activating": "starting", "deactivating": "stopping",
+                                                       "reloading": "reloading"}[service]
+        return "done", describe(state)
+    if service == "failed":
+        return "fail", "the service failed (systemd: failed)"
+    if not state.get("running") or state.get("cluster_status") != "Primary" or state.get("local_state") != "Synced":
+        return "wait", describe(state)
+    size = state.get("cluster_size") or 0
+    if cluster_size and size < cluster_size:
+        if until == "joined":
+            return "fail", ("Synced in a primary component of %d where at least %d were expected: a component of "
+                            "its own, beside the cluster, which never merges with it. Stop MariaDB on it and run "
+                            "the recovery again" % (size, cluster_size))
+        return "wait", "%s, where at least %d are expected" % (describe(state), cluster_size)
+    missing = missing_addresses(state.get("incoming_addresses"), addresses)
+    if missing:
+        return "wait", "%s, without %s" % (describe(state), ", ".join(missing))
+    return "done", describe(state)
+
+
+def wait_failure(until, why, seconds, service="mariadb", hint=None):
+    """The message of a wait that failed or ran out of time."""
+    wanted = {"settled": "systemd to finish starting or stopping it", "synced": "it to be Synced in the cluster",
+              "joined": "it to join the cluster and be Synced"}[until]
+    text = "Waited %.0f s for %s: %s. See journalctl -u %s" % (seconds, wanted, why, service)
+    if hint:
+        text += ". " + hint
+    return text
 
 
 def _iso(seconds):

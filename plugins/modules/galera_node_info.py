@@ -21,6 +21,8 @@ description:
   - Gather the state of every node, then give them all to the
     P(hastack.web.galera_plan#filter) filter, which decides who may bootstrap.
   - Root reaches the server through its unix socket, as on Debian; no password is used.
+  - With O(wait), it reads the state again until the node is where the play needs it, and
+    fails with a message that says where it is instead.
 options:
   service:
     description: The systemd unit of the server.
@@ -49,6 +51,50 @@ options:
     description: Seconds the recovery may take before the module fails.
     type: int
     default: 300
+  wait:
+    description:
+      - Read the state again, every O(wait.interval) seconds, until the node is in the state
+        O(wait.until) names; fail when it does not get there within O(wait.timeout) seconds, or
+        when it cannot get there any more. The failure message says the node's last state.
+      - The result is the state in which the wait ended.
+      - Cannot be combined with O(recover=true).
+    type: dict
+    suboptions:
+      until:
+        description:
+          - V(settled) - systemd is neither starting nor stopping the service (it runs, or it
+            stopped or failed).
+          - V(synced) - Primary and Synced, in a component of at least O(wait.cluster_size) nodes
+            that counts every one of O(wait.addresses); other nodes may still be on their way.
+          - V(joined) - as V(synced), for a node that was just started to join. Synced in a
+            primary component smaller than O(wait.cluster_size) means it formed a cluster of
+            its own, which never merges, and the module fails at once.
+          - With V(synced) and V(joined) a service that failed ends the wait at once; systemd
+            restarts MariaDB only after a crash by signal.
+        type: str
+        choices: [settled, synced, joined]
+        required: true
+      cluster_size:
+        description: The least C(wsrep_cluster_size), which counts arbitrators too.
+        type: int
+      addresses:
+        description:
+          - Addresses that must be among C(wsrep_incoming_addresses) (each member back in the
+            component). An address without a port matches any port.
+        type: list
+        elements: str
+        default: []
+      timeout:
+        description: Seconds to wait.
+        type: int
+        default: 300
+      interval:
+        description: Seconds between two readings.
+        type: float
+        default: 2
+      hint:
+        description: Added to the failure message - where to look, what to fix.
+        type: str
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -71,6 +117,14 @@ seealso:
 """
 
 EXAMPLES = r"""
+# Start a node, then wait until it is in the cluster of three
+- name: Wait until db2 has joined
+  hastack.web.galera_node_info:
+    wait:
+      until: joined
+      cluster_size: 3
+      timeout: 600
+
 # After a crash (every node stopped, seqno -1), ask for the position InnoDB holds
 - name: Read each node's Galera state, recovering the position of a crashed node
   hastack.web.galera_node_info:
@@ -156,6 +210,11 @@ not_run:
   type: list
   elements: str
   sample: []
+waited:
+  description: How long the O(wait) took, and how many readings it made.
+  returned: when O(wait) is set
+  type: dict
+  sample: {"seconds": 12.1, "readings": 7}
 recovery_log:
   description: The last lines of the recovery's log when it ran but found no position.
   returned: when the recovery found no position
@@ -164,6 +223,7 @@ recovery_log:
 
 import os
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -262,6 +322,26 @@ class Gatherer(object):
         return state, extra
 
 
+def wait(module, gatherer):
+    """Gather until the verdict is done; fail with the last state's description otherwise."""
+    options = module.params["wait"]
+    started = time.monotonic()
+    readings = 0
+    while True:
+        gatherer.commands = []
+        state, extra = gatherer.gather()
+        readings += 1
+        verdict, why = galera.wait_verdict(state, options["until"], options["cluster_size"], options["addresses"])
+        waited = {"seconds": round(time.monotonic() - started, 1), "readings": readings}
+        if verdict == "done":
+            return state, extra, waited
+        if verdict == "fail" or waited["seconds"] + options["interval"] > options["timeout"]:
+            module.fail_json(msg=galera.wait_failure(options["until"], why, waited["seconds"],
+                                                     module.params["service"], options["hint"]),
+                             state=state, waited=waited, commands=gatherer.commands, not_run=gatherer.not_run)
+        time.sleep(options["interval"])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -270,11 +350,26 @@ def main():
             login_unix_socket=dict(type="path", default="/run/mysqld/mysqld.sock"),
             recover=dict(type="bool", default=False),
             recover_timeout=dict(type="int", default=300),
+            wait=dict(type="dict", options=dict(
+                until=dict(type="str", required=True, choices=list(galera.WAIT_STATES)),
+                cluster_size=dict(type="int"),
+                addresses=dict(type="list", elements="str", default=[]),
+                timeout=dict(type="int", default=300),
+                interval=dict(type="float", default=2),
+                hint=dict(type="str"),
+            )),
         ),
         supports_check_mode=True,
     )
+    if module.params["wait"] and module.params["recover"]:
+        module.fail_json(msg="recover and wait cannot be combined: recover the position of a stopped node, "
+                             "or wait for a node to reach a state")
     gatherer = Gatherer(module)
-    state, extra = gatherer.gather()
+    if module.params["wait"]:
+        state, extra, waited = wait(module, gatherer)
+        extra["waited"] = waited
+    else:
+        state, extra = gatherer.gather()
     module.exit_json(changed=False, state=state, commands=gatherer.commands, not_run=gatherer.not_run, **extra)
 
 

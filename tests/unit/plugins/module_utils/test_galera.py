@@ -397,3 +397,103 @@ def test_account_problems(users, hosts, words):
     assert len(problems) == len(words), problems
     for word in words:
         assert any(word in p for p in problems), problems
+
+
+def starting(seqno=-1):
+    return dict(stopped(seqno=seqno), service_state="activating")
+
+
+def stopping():
+    return dict(non_primary(), running=False, service_state="deactivating")
+
+
+# (case, states, settle, stop, forget): the steps before the plan is acted on
+STEPS = [
+    ("a running cluster: no step",
+     {"db1": primary(), "db2": primary(), "db3": primary()}, [], [], []),
+    ("after a power loss, nodes that systemd still starts get the chance to restore the component",
+     {"db1": starting(), "db2": starting(), "db3": stopped(seqno=4)}, ["db1", "db2"], ["db1", "db2"], []),
+    ("a node still starting while a member is unreachable: wait, but never stop it",
+     {"db1": starting(), "db2": stopped(seqno=4), "db3": UNREACHABLE}, ["db1"], [], []),
+    ("a node stuck stopping (an interrupted state transfer) is stopped, not waited for",
+     {"db1": stopping(), "db2": stopped(seqno=4), "db3": stopped(seqno=4)}, [], ["db1"], []),
+    ("a primary runs: a starting node is joining it, left alone",
+     {"db1": primary(2), "db2": primary(2), "db3": starting()}, [], [], []),
+    ("a primary runs: the stopped joiners forget their saved component",
+     {"db1": primary(1), "db2": stopped(seqno=4), "db3": dict(stopped(seqno=4), service_state="failed")},
+     [], [], ["db2", "db3"]),
+]
+
+
+@pytest.mark.parametrize("case, states, settle, stop, forget", STEPS, ids=[c[0] for c in STEPS])
+def test_plan_steps(case, states, settle, stop, forget):
+    result = galera.plan(states, MEMBERS)
+    assert (result["settle"], result["stop"], result["forget"]) == (settle, stop, forget)
+
+
+@pytest.mark.parametrize("states, sizes", [
+    ({"db1": fresh(), "db2": fresh(), "db3": fresh()}, {"db2": 2, "db3": 3}),
+    ({"db1": primary(2), "db2": primary(2), "db3": stopped(seqno=4)}, {"db3": 3}),
+    ({"db1": primary(1), "db2": stopped(seqno=4), "db3": fresh()}, {"db2": 2, "db3": 3}),
+    ({"db1": primary(), "db2": primary(), "db3": primary()}, {}),
+    ({"db1": stopped(seqno=3), "db2": stopped(seqno=3)}, {}),
+])
+def test_each_joiner_expects_the_nodes_before_it(states, sizes):
+    assert galera.plan(states, MEMBERS)["join_size"] == sizes
+
+
+def synced(size=3, addresses=("10.0.0.1:3306", "10.0.0.2:3306", "10.0.0.3:3306")):
+    return dict(primary(size), service_state="active", incoming_addresses=list(addresses))
+
+
+# (case, state, until, cluster_size, addresses, verdict, words)
+WAITS = [
+    ("settled: systemd still starts it", starting(), "settled", None, [], "wait", ["still starting"]),
+    ("settled: systemd still stops it", stopping(), "settled", None, [], "wait", ["still stopping"]),
+    ("settled: it runs", synced(), "settled", None, [], "done", ["Synced in a Primary component of 3"]),
+    ("settled: it failed, which is an answer", dict(stopped(), service_state="failed"), "settled", None, [],
+     "done", ["not running (systemd: failed)"]),
+    ("synced: still joining", dict(synced(), local_state="Joiner"), "synced", None, [], "wait", ["Joiner"]),
+    ("synced: non-primary", dict(synced(1), cluster_status="non-Primary"), "synced", None, [], "wait",
+     ["non-Primary component of 1"]),
+    ("synced: done", synced(), "synced", 3, [], "done", []),
+    ("synced: the others are still coming", synced(2), "synced", 3, [], "wait", ["at least 3"]),
+    ("synced: an arbitrator counts in the size", synced(4), "synced", 3, [], "done", []),
+    ("synced: a member's address is missing", synced(3, ["10.0.0.1:3306", "10.0.0.9:3306"]), "synced", None,
+     ["10.0.0.1:3306", "10.0.0.3:3306"], "wait", ["without 10.0.0.3:3306"]),
+    ("synced: an address without a port matches any port", synced(), "synced", None, ["10.0.0.2"], "done", []),
+    ("synced: an address with another port does not match", synced(), "synced", None, ["10.0.0.2:3307"], "wait",
+     ["without 10.0.0.2:3307"]),
+    ("synced: the service failed", dict(stopped(), service_state="failed"), "synced", None, [], "fail",
+     ["failed"]),
+    ("synced: not running yet", dict(stopped(), service_state="activating"), "synced", None, [], "wait",
+     ["not running (systemd: activating)"]),
+    ("joined: Synced alone is a component of its own", synced(1), "joined", 3, [], "fail",
+     ["component of its own", "at least 3", "run the recovery again"]),
+    ("joined: done", synced(3), "joined", 3, [], "done", []),
+    ("joined: the service failed", dict(stopped(), service_state="failed"), "joined", 3, [], "fail", ["failed"]),
+]
+
+
+@pytest.mark.parametrize("case, state, until, size, addresses, verdict, words", WAITS, ids=[c[0] for c in WAITS])
+def test_wait_verdict(case, state, until, size, addresses, verdict, words):
+    got, why = galera.wait_verdict(state, until, size, addresses)
+    assert got == verdict, why
+    for word in words:
+        assert word in why, (word, why)
+
+
+@pytest.mark.parametrize("incoming, addresses, missing", [
+    (["[fd00::1]:3306"], ["fd00::1", "[fd00::1]:3306"], []),
+    (["[fd00::1]:3306"], ["fd00::2"], ["fd00::2"]),
+    ([], ["10.0.0.1"], ["10.0.0.1"]),
+    (["10.0.0.1:3306"], [], []),
+])
+def test_missing_addresses(incoming, addresses, missing):
+    assert galera.missing_addresses(incoming, addresses) == missing
+
+
+def test_a_wait_failure_names_what_was_awaited_and_where_to_look():
+    text = galera.wait_failure("joined", "not running (systemd: activating)", 600.4, hint="Check the firewall")
+    assert text == ("Waited 600 s for it to join the cluster and be Synced: not running (systemd: activating). "
+                    "See journalctl -u mariadb. Check the firewall")

@@ -11,10 +11,14 @@ STATUS = ("wsrep_cluster_status\tPrimary\nwsrep_local_state_comment\tSynced\nwsr
           "wsrep_last_committed\t42\n" % UUID)
 
 
+class Failed(Exception):
+    pass
+
+
 class FakeModule:
-    def __init__(self, datadir, answers, check_mode=False, recover=True):
+    def __init__(self, datadir, answers, check_mode=False, recover=True, wait=None):
         self.params = {"service": "mariadb", "datadir": str(datadir), "login_unix_socket": "/run/mysqld/mysqld.sock",
-                       "recover": recover, "recover_timeout": 300}
+                       "recover": recover, "recover_timeout": 300, "wait": wait}
         self.check_mode = check_mode
         self.answers = answers
         self.ran = []
@@ -24,6 +28,9 @@ class FakeModule:
 
     def set_owner_if_different(self, path, owner, changed):
         return changed
+
+    def fail_json(self, **result):
+        raise Failed(result)
 
     def run_command(self, args, **kwargs):
         self.ran.append(args)
@@ -126,3 +133,62 @@ def test_no_return_value_is_one_ansible_reads_as_the_tasks_outcome():
     import yaml
     returned = yaml.safe_load(galera_node_info.RETURN)
     assert not {"skipped", "changed", "failed", "unreachable"} & set(returned)
+
+
+def sequence(*answers):
+    """Answer each call with the next answer, then keep giving the last."""
+    answers = list(answers)
+
+    def answer(args):
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+    return answer
+
+
+def waiting(until, cluster_size=None, timeout=10):
+    return {"until": until, "cluster_size": cluster_size, "addresses": [], "timeout": timeout, "interval": 0.01,
+            "hint": "Look at the firewall"}
+
+
+def joiner_status(size, state="Synced"):
+    return STATUS.replace("Synced", state).replace("cluster_size\t3", "cluster_size\t%d" % size)
+
+
+def test_a_wait_reads_again_until_the_node_is_there(tmp_path):
+    grastate(tmp_path, -1)
+    module = FakeModule(tmp_path, {
+        "is-active": sequence((3, "activating\n", ""), (0, "active\n", "")),
+        "SHOW GLOBAL STATUS": sequence((0, joiner_status(3, "Joiner"), ""), (0, joiner_status(3), ""))},
+        recover=False, wait=waiting("joined", 3))
+    state, dummy, waited = galera_node_info.wait(module, galera_node_info.Gatherer(module))
+    assert (state["local_state"], state["cluster_size"]) == ("Synced", 3)
+    assert waited["readings"] == 3
+
+
+def test_a_joiner_alone_in_its_own_component_fails_at_once(tmp_path):
+    grastate(tmp_path, -1)
+    module = FakeModule(tmp_path, {"is-active": (0, "active\n", ""), "SHOW GLOBAL STATUS": (0, joiner_status(1), "")},
+                        recover=False, wait=waiting("joined", 3, timeout=3600))
+    with pytest.raises(Failed) as failed:
+        galera_node_info.wait(module, galera_node_info.Gatherer(module))
+    result = failed.value.args[0]
+    assert "component of its own" in result["msg"] and "Look at the firewall" in result["msg"]
+    assert result["waited"]["readings"] == 1
+    assert result["state"]["cluster_size"] == 1
+
+
+def test_a_wait_that_runs_out_of_time_says_where_the_node_is(tmp_path):
+    grastate(tmp_path, -1)
+    module = FakeModule(tmp_path, {"is-active": (3, "activating\n", ""), "SHOW GLOBAL STATUS": (1, "", "")},
+                        recover=False, wait=waiting("synced", timeout=0.05))
+    with pytest.raises(Failed) as failed:
+        galera_node_info.wait(module, galera_node_info.Gatherer(module))
+    assert "not running (systemd: activating)" in failed.value.args[0]["msg"]
+    assert "journalctl -u mariadb" in failed.value.args[0]["msg"]
+
+
+def test_a_wait_never_recovers_a_position(tmp_path):
+    grastate(tmp_path, -1)
+    module = FakeModule(tmp_path, {"is-active": (3, "inactive\n", "")}, recover=False, wait=waiting("settled"))
+    state, dummy, waited = galera_node_info.wait(module, galera_node_info.Gatherer(module))
+    assert state["service_state"] == "inactive" and waited["readings"] == 1
+    assert all("--wsrep-recover" not in " ".join(a) for a in module.ran)
