@@ -129,6 +129,10 @@ def galera_outsiders(incoming_addresses, known_addresses):
     return galera.outsiders(incoming_addresses, list(known_addresses or []))
 
 
+def galera_departure_problems(state, node):
+    return galera.departure_problems(dict(state or {}), node)
+
+
 def galera_arbitrators(members, hostvars):
     return galera.arbitrator_hosts(list(members or []), hostvars)
 
@@ -180,6 +184,7 @@ class FilterModule(object):
             "galera_arbitrators": galera_arbitrators,
             "galera_outsiders": galera_outsiders,
             "galera_member_problems": galera_member_problems,
+            "galera_departure_problems": galera_departure_problems,
             "galera_plan": galera_plan,
             "galera_provider_option_problems": galera_provider_option_problems,
             "galera_provider_options": galera_provider_options,

@@ -325,6 +325,24 @@ def health(status):
     return False, text
 
 
+def departure_problems(state, node):
+    """Why `node`, whose galera_node_info state this is, may not leave the cluster now, for
+    maintenance or for good; [] when it may.
+
+    It must be Synced in a primary component, and the members left must still be a majority
+    of the component (the size counts an arbitrator's vote): a node taken out of a component
+    of two leaves one, which stops taking writes as soon as anything else goes wrong.
+    """
+    if not state.get("running") or state.get("cluster_status") != "Primary" or state.get("local_state") != "Synced":
+        return ["%s is %s: take a node out only from a healthy cluster (run site.yml, or the recovery, first)"
+                % (node, describe(state))]
+    size = state.get("cluster_size") or 0
+    if 2 * (size - 1) <= size:
+        return ["Without %s, %d of the component's %d votes would be left, not a majority: the rest would stop taking "
+                "writes at the next failure. Add a node or an arbitrator (garbd) first" % (node, size - 1, size)]
+    return []
+
+
 WAIT_STATES = ("synced", "joined", "settled")
 
 

@@ -497,3 +497,22 @@ def test_a_wait_failure_names_what_was_awaited_and_where_to_look():
     text = galera.wait_failure("joined", "not running (systemd: activating)", 600.4, hint="Check the firewall")
     assert text == ("Waited 600 s for it to join the cluster and be Synced: not running (systemd: activating). "
                     "See journalctl -u mariadb. Check the firewall")
+
+
+@pytest.mark.parametrize("state, words", [
+    (synced(3), []),
+    (synced(5), []),
+    # two databases and garbd: the size counts the arbitrator's vote
+    (synced(3, ["10.0.0.1:3306", "10.0.0.2:3306"]), []),
+    (synced(2), ["Without db1, 1 of the component's 2 votes", "arbitrator (garbd)"]),
+    (synced(1), ["0 of the component's 1 votes"]),
+    (dict(synced(3), local_state="Donor/Desynced"), ["db1 is Donor/Desynced in a Primary component of 3",
+                                                     "healthy cluster"]),
+    (dict(synced(2), cluster_status="non-Primary"), ["non-Primary"]),
+    (dict(stopped(), service_state="inactive"), ["db1 is not running (systemd: inactive)"]),
+])
+def test_departure_problems(state, words):
+    problems = galera.departure_problems(state, "db1")
+    assert bool(problems) == bool(words), problems
+    for word in words:
+        assert word in problems[0], (word, problems)
