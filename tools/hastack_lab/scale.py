@@ -14,8 +14,14 @@ import re
 
 # Where an added host's addresses come from: its number, on the lab's own networks, as the
 # paper's table 4 numbers them (db1-db3 .21-.23, web1-web2 .16-.17 private and .154-.153 public).
-KINDS = {"db": ("databases", 20, None), "web": ("webservers", 15, 155)}
-NAME = re.compile(r"^(db|web)(\d+)$")
+# The balancers (lb1 .14, lb2 .15; public .234, .236) have no room above them, where web1 is:
+# a third one takes the free addresses below lb1 and after lb2's public one (lb3 .13, .238).
+KINDS = {
+    "db": ("databases", lambda n: 20 + n, None),
+    "web": ("webservers", lambda n: 15 + n, lambda n: 155 - n),
+    "lb": ("balancers", lambda n: 16 - n, lambda n: 232 + 2 * n),
+}
+NAME = re.compile(r"^(db|web|lb)(\d+)$")
 PHASES = ["containers", "grow", "hold", "retire", "shrink"]
 
 
@@ -36,23 +42,25 @@ def added_hosts(doc: dict, add: list[str], prefix: str) -> dict:
     for name in add:
         match = NAME.match(name)
         if not match:
-            raise ScaleError("--add %s: only database (dbN) and web (webN) nodes can be added" % name)
+            raise ScaleError("--add %s: only database (dbN), web (webN) and balancer (lbN) nodes can be added" % name)
         if name in existing:
             raise ScaleError("--add %s: already in the lab inventory" % name)
         group, private, public = KINDS[match.group(1)]
         number = int(match.group(2))
         variables = {"ansible_host": prefix + name,
                      "hastack_private_address": _network_base(model[group]["hastack_private_address"])
-                     + str(private + number)}
+                     + str(private(number))}
         if public is not None:
             variables["hastack_public_address"] = _network_base(model[group]["hastack_public_address"]) \
-                + str(public - number)
+                + str(public(number))
         hosts[name] = (group, variables)
-    taken = {}
+    # the lab's own hosts hold their addresses first
+    taken = {address: name for group in groups.values() for name, variables in (group.get("hosts") or {}).items()
+             for key, address in variables.items() if key.startswith("hastack_")}
     for name, (_group, variables) in hosts.items():
         for address in variables.values():
             if address in taken:
-                raise ScaleError("--add %s and %s would share %s" % (taken[address], name, address))
+                raise ScaleError("--add %s: %s is %s's address already" % (name, address, taken[address]))
             taken[address] = name
     return hosts
 
@@ -97,6 +105,17 @@ def broken_promises(data: dict) -> list[str]:
         broken.append("grown: a Galera cluster of %s, not %s" % (sizes.get("grown"), sizes.get("expected_grown")))
     if sizes.get("after") != sizes.get("before"):
         broken.append("after shrinking: a Galera cluster of %s, not %s as before" % (sizes.get("after"), sizes.get("before")))
+    for name, state in (data.get("added_balancers") or {}).items():
+        if (state["keepalived"], state["haproxy"]) != ("active", "active"):
+            broken.append("%s was brought in with keepalived %s and HAProxy %s, not both active"
+                          % (name, state["keepalived"], state["haproxy"]))
+        if state["holds_vip"]:
+            broken.append("%s took the VIP when it was brought in (holders: %s): a new balancer has the lowest "
+                          "priority and must stand by" % (name, ", ".join(state["holders"])))
+    holders = data.get("vip_holders") or {}
+    if len(holders.get("after", [None])) != 1:
+        broken.append("after shrinking the VIP is on %s, not on one balancer"
+                      % (" and ".join(holders["after"]) or "no balancer"))
     served = data["phases"].get("hold", {}).get("seen", {}).get("servers", {})
     for web in data["added_webs"]:
         if not served.get(web):

@@ -6,13 +6,14 @@
 While the demo's stream asks the VIP and one writer inside each web server inserts through its
 local ProxySQL (as the maintenance experiment), the lab grows from a copy of its inventory with
 the hosts of --add (their addresses follow the paper's numbering: dbN .20+N, webN .15+N and
-public .155-N): `tools/lab up --inventory COPY` creates the containers, `site.yml -i COPY`
+public .155-N; a balancer lbN, which has no room above lb2, .16-N and public .232+2N): `tools/lab up --inventory COPY` creates the containers, `site.yml -i COPY`
 brings them in, the load runs on the grown cluster for a while, `retire.yml -i COPY --limit
 <added> -e retire_confirm=true` takes them out for good, and `site.yml` on the lab's own
 inventory forgets them. The containers are removed at the end. Reported per phase: its result
 and duration and what the stream saw; the Galera cluster's size before, grown and after; who
 answered while the hosts were in; failed requests and statements, lost rows, VRRP transitions,
-and where a removed host is still configured. Exits 1 when a promise is broken
+the VIP's holder before and after, each added balancer's services (it must stand by, not take the
+VIP), and where a removed host is still configured. Exits 1 when a promise is broken
 (hastack_lab.scale.broken_promises). Runs only against the lab's containers and VIP.
 """
 
@@ -31,7 +32,7 @@ from ..reports import scale as scale_report
 
 def main(argv: list[str] | None = None) -> int:
     frame = Frame("scale", __doc__, "scale", scale_report.render)
-    frame.add("--add", default="db4,db5,web3", help="the hosts to add, then remove (dbN, webN)")
+    frame.add("--add", default="db4,db5,web3", help="the hosts to add, then remove (dbN, webN, lbN)")
     frame.add("--timeout", type=float, default=1800, help="seconds each playbook may take")
     frame.add_if_installed()
     args = frame.parse(argv, check=preflight)

@@ -9,6 +9,7 @@ each web server; the added hosts are lab containers on the lab's networks, remov
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 import time
@@ -21,7 +22,7 @@ from .. import maintenance as mt
 from .. import playbook
 from .. import scale
 from ..cluster import LAB_INVENTORY, Cluster
-from ..labenv import proxysql_admin, vrrp_transitions, wait_healthy
+from ..labenv import proxysql_admin, vip_holders, vrrp_transitions, wait_healthy
 from ..shell import in_container, sh
 from .load import SiteLoad
 
@@ -50,6 +51,8 @@ def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
     bigger = Cluster.from_inventory(inventory)
     load = SiteLoad(env, "scale-%d" % int(time.time()), 4 * timeout + 120).start()
     phases: dict[str, dict] = {}
+    balancers: dict[str, dict] = {}
+    holders = {"before": vip_holders(env)}
     sizes = {"before": galera_size(env), "expected_grown": galera_size(env) + sum(
         1 for group, _ in hosts.values() if group == "databases")}
 
@@ -69,6 +72,7 @@ def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
         ok = ok and phase("grow", lambda: playbook.run("site.yml", "-i", str(inventory), timeout=timeout))
         if ok:
             sizes["grown"] = galera_size(env)
+            balancers = added_balancers(bigger, hosts)
             phase("hold", lambda: _done(time.sleep(HOLD)))
             ok = phase("retire", lambda: playbook.run("playbooks/retire.yml", "-i", str(inventory), "--limit",
                                                       ",".join(add), extra_vars={"retire_confirm": True}, timeout=timeout))
@@ -81,12 +85,14 @@ def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
         load.stop()
         _remove(bigger, hosts)
     sizes["after"] = galera_size(env)
+    holders["after"] = vip_holders(env)
     wall = load.wall
     for entry in phases.values():
         entry["seen"] = _brief(load.seen(*entry["window"]))
         entry["window"] = [round(t - wall, 1) for t in entry["window"]]
     return {
         "add": add, "added_webs": [n for n, (g, _) in hosts.items() if g == "webservers"],
+        "added_balancers": balancers, "vip_holders": holders,
         "addresses": {name: variables for name, (_g, variables) in hosts.items()},
         "phases": phases, "cluster_size": sizes,
         "stream": load.window(),
@@ -102,9 +108,24 @@ def galera_size(env: Cluster) -> int:
     return int(out.split()[-1])
 
 
+def added_balancers(bigger: Cluster, hosts: dict) -> dict:
+    """Each added balancer once site.yml brought it in: its services, and whether it took the VIP
+    (it must not: it has the lowest priority, and the holder does not give way)."""
+    found = {}
+    holders = vip_holders(bigger)
+    for name, (group, _variables) in hosts.items():
+        if group == "balancers":
+            states = in_container(bigger.container(name), "systemctl", "is-active", "keepalived", "haproxy",
+                                  check=False).split()
+            found[name] = {"keepalived": states[0] if states else "unknown",
+                           "haproxy": states[1] if len(states) > 1 else "unknown",
+                           "holds_vip": name in holders, "holders": holders}
+    return found
+
+
 def leftovers(env: Cluster, hosts: dict) -> list[str]:
     """Where an added host is still configured after the shrink: ProxySQL's servers, HAProxy's
-    pool, lsyncd's peers."""
+    pool, lsyncd's peers, keepalived's peers."""
     found = []
     addresses = {name: variables["hastack_private_address"] for name, (_g, variables) in hosts.items()}
     for web in env.of_kind("web"):
@@ -116,6 +137,9 @@ def leftovers(env: Cluster, hosts: dict) -> list[str]:
         state = in_container(env.container(balancer), "sh", "-c",
                              "echo 'show servers state' | socat stdio /run/haproxy/admin.sock", check=False)
         found += ["%s in %s's HAProxy" % (n, balancer) for n, a in addresses.items() if " %s " % a in state]
+        vrrp = in_container(env.container(balancer), "cat", "/etc/keepalived/keepalived.conf", check=False)
+        found += ["%s among %s's keepalived peers" % (n, balancer) for n, a in addresses.items()
+                  if re.search(r"^\s*%s\s*$" % re.escape(a), vrrp, re.M)]
     return found
 
 

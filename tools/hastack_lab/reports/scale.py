@@ -38,6 +38,11 @@ def render(data: dict) -> str:
               "| statements through ProxySQL | %d, %d acknowledged, %d failed %s |" % (
                   writes["statements"], writes["acknowledged"], writes["failed"], writes["errors"] or ""),
               "| acknowledged rows lost | %d |" % writes["lost"],
+              "| VIP holder before / after | %s / %s |" % tuple(
+                  ", ".join(data.get("vip_holders", {}).get(k, [])) or "-" for k in ("before", "after")),
+              ] + ["| added balancer %s | keepalived %s, HAProxy %s, %s |" % (
+                  name, b["keepalived"], b["haproxy"], "took the VIP" if b["holds_vip"] else "standing by")
+                  for name, b in (data.get("added_balancers") or {}).items()] + [
               "| still configured after the shrink | %s |" % ("; ".join(data["leftovers"]) or "nothing"),
               "| VRRP transitions (reported, not a promise of growing: a false failover when the converge starves "
               "keepalived) | %s |" % ("; ".join(data["transitions"]) or "none"), ""]

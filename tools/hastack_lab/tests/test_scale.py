@@ -31,12 +31,20 @@ def test_added_hosts_follow_the_papers_numbering_on_the_labs_networks():
     }
 
 
+def test_a_third_balancer_takes_the_free_addresses_beside_the_first_two():
+    assert scale.added_hosts(LAB, ["lb3"], "hastack-") == {
+        "lb3": ("balancers", {"ansible_host": "hastack-lb3", "hastack_private_address": "172.22.77.13",
+                              "hastack_public_address": "172.22.76.238"})}
+
+
 @pytest.mark.parametrize("add, words", [
-    (["lb3"], "only database (dbN) and web (webN)"),
+    (["proxy3"], "only database (dbN), web (webN) and balancer (lbN)"),
     (["db2"], "already in the lab inventory"),
     (["web3x"], "only database"),
     # web9 would take 172.22.77.24, db4's private address
-    (["db4", "web9"], "would share 172.22.77.24"),
+    (["db4", "web9"], "--add web9: 172.22.77.24 is db4's address already"),
+    # lb0 would take 172.22.77.16, web1's
+    (["lb0"], "--add lb0: 172.22.77.16 is web1's address already"),
 ])
 def test_hosts_the_lab_cannot_grow_by_are_refused(add, words):
     with pytest.raises(scale.ScaleError, match=re.escape(words)):
@@ -68,12 +76,18 @@ def phase(rc=0, failure="", servers=None):
                      "reads": {}, "writes": {}}}
 
 
+def balancer(keepalived="active", haproxy="active", holds_vip=False):
+    return {"keepalived": keepalived, "haproxy": haproxy, "holds_vip": holds_vip,
+            "holders": ["lb3"] if holds_vip else ["lb1"]}
+
+
 def run(**changes):
     data = {"add": ["db4", "db5", "web3"], "added_webs": ["web3"],
             "phases": {name: phase() for name in scale.PHASES},
             "cluster_size": {"before": 3, "expected_grown": 5, "grown": 5, "after": 3},
             "stream": {"requests": 1000, "failed": 0, "errors": {}},
-            "writes": {"failed": 0, "errors": {}, "lost": 0}, "leftovers": [], "transitions": []}
+            "writes": {"failed": 0, "errors": {}, "lost": 0}, "leftovers": [], "transitions": [],
+            "added_balancers": {}, "vip_holders": {"before": ["lb1"], "after": ["lb1"]}}
     data["phases"]["hold"] = phase(servers={"web1": 5, "web2": 5, "web3": 4})
     for key, value in changes.items():
         data[key] = value
@@ -93,6 +107,11 @@ def run(**changes):
     ({"leftovers": ["db4 in web1's ProxySQL"]}, ["still configured: db4 in web1's ProxySQL"]),
     # reported, not a promise of growing: a false failover under the converge's CPU load
     ({"transitions": ["lb2 MASTER", "lb2 BACKUP"]}, []),
+    ({"added_balancers": {"lb3": balancer()}}, []),
+    ({"added_balancers": {"lb3": balancer(haproxy="failed")}}, ["lb3 was brought in with keepalived active and HAProxy failed"]),
+    ({"added_balancers": {"lb3": balancer(holds_vip=True)}}, ["lb3 took the VIP when it was brought in (holders: lb3)"]),
+    ({"vip_holders": {"before": ["lb1"], "after": []}}, ["after shrinking the VIP is on no balancer"]),
+    ({"vip_holders": {"before": ["lb1"], "after": ["lb1", "lb2"]}}, ["VIP is on lb1 and lb2"]),
 ])
 def test_promises(changes, words):
     broken = scale.broken_promises(run(**changes))
