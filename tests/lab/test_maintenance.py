@@ -1,6 +1,7 @@
 """What the maintenance playbooks refuse, on the deployed lab, as a user would meet it: each
 refusal names the host, the variable or the state and the fix, and leaves every server in
-the traffic (HAProxy's and ProxySQL's runtime state read back afterwards). Run by
+the traffic (HAProxy's and ProxySQL's runtime state read back afterwards); and a rolling
+restart of one database node, drained in ProxySQL and back by IST. Run by
 `make maintenance-check` (part of `make test`) on a deployed lab with ProxySQL."""
 
 import json
@@ -131,3 +132,14 @@ def test_a_database_node_the_quorum_needs_is_refused(untouched):
     assert "Not taking db1 out" in out and "not a majority" in out and "arbitrator" in out
     assert retire_rc != 0 and "Refuse to start unless the whole cluster is healthy" in retire_out
     assert docker("hastack-db1", "systemctl", "is-enabled", "mariadb", check=False).strip() == "enabled"
+
+
+def test_a_rolling_restart_drains_the_node_in_proxysql_and_it_comes_back_by_ist(untouched):
+    started = docker("hastack-db1", "systemctl", "show", "-p", "ExecMainStartTimestampMonotonic", "mariadb")
+    rc, out = playbook("rolling_restart", "-e", "galera_restart_order=db1")
+    assert rc == 0, out[-3000:]
+    assert "Stop every ProxySQL starting new statements on the node" in out
+    assert "db1 rejoined by IST" in out
+    assert docker("hastack-db1", "systemctl", "show", "-p", "ExecMainStartTimestampMonotonic", "mariadb") != started
+    # only db1: the order names the hosts, and nothing else was restarted
+    assert "[db2]" not in out and "[db3]" not in out
