@@ -366,9 +366,9 @@ def describe(state):
     service = state.get("service_state") or "unknown"
     if not state.get("running"):
         return "not running (systemd: %s)" % service
+    size = state.get("cluster_size")
     return "%s in a %s component of %s" % (state.get("local_state") or "?", state.get("cluster_status") or "?",
-                                            state.get("cluster_size") if state.get("cluster_size") is not None
-                                            else "?")
+                                           "?" if size is None else size)
 
 
 def wait_verdict(state, until, cluster_size=None, addresses=()):
