@@ -47,6 +47,17 @@ def docker_exec(node, *cmd, check=True, timeout=120):
     return proc
 
 
+def boot(*nodes, timeout=120):
+    """Start stopped scenario containers, as power coming back, and wait until each one's systemd
+    has reached basic.target (filesystems mounted, /tmp set up): a user's SSH session, and so any
+    playbook, comes no earlier. A docker exec right after the start can run before that, where
+    a module's output can be lost while the container still sets itself up."""
+    subprocess.run(["docker", "start", *nodes], check=True, capture_output=True, timeout=timeout)
+    for node in nodes:
+        wait_for(lambda: docker_exec(node, "systemctl", "is-active", "basic.target", check=False).stdout.strip()
+                 == "active", timeout, interval=0.5, what="%s booted to basic.target" % node)
+
+
 def wait_until(check, timeout, what, interval=0.05):
     """Poll check() until it is truthy; return the seconds it took. Bounded: after
     `timeout` seconds the test fails, naming `what`. For sub-second measurements, where

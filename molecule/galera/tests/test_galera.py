@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "molecule" / "shared"))
 sys.path.insert(0, str(ROOT / "tools"))
 from hastack_lab import galera as galera_lib  # noqa: E402  (the experiments' writer: records every acknowledged insert)
-from testlib import docker_exec, wait_for  # noqa: E402
+from testlib import boot, docker_exec, wait_for  # noqa: E402
 
 NODES = {"gl-db1": "172.22.87.21", "gl-db2": "172.22.87.22", "gl-db3": "172.22.87.23"}
 APP = ("hastack", "molecule-app-Vb61rQs4")
@@ -246,7 +246,7 @@ def words(text):
 def test_after_every_node_loses_power_the_recovery_playbook_loses_no_acknowledged_write():
     run = "kill-all-%d" % time.time()
     acknowledged = power_cut_under_load(run)
-    subprocess.run(["docker", "start", *NODES], check=True, capture_output=True, timeout=120)
+    boot(*NODES)
     proc = ansible_playbook(str(ROOT / "playbooks" / "galera_recover.yml"))
     assert proc.returncode == 0, proc.stdout[-4000:]
     wait_for(whole, 120, what="the cluster whole and Synced after the recovery")
@@ -261,13 +261,13 @@ def test_while_a_member_is_still_down_the_recovery_refuses_and_the_rest_keep_wai
     """The waiting nodes are left alone: Galera restores the component once the member is back."""
     run = "one-missing-%d" % time.time()
     acknowledged = power_cut_under_load(run)
-    subprocess.run(["docker", "start", "gl-db1", "gl-db2"], check=True, capture_output=True, timeout=120)
+    boot("gl-db1", "gl-db2")
     proc = ansible_playbook(str(ROOT / "playbooks" / "galera_recover.yml"), "-e", "galera_recover_settle_timeout=10")
     assert proc.returncode != 0, proc.stdout[-3000:]
     assert "Not bootstrapping the Galera cluster: no primary component runs and gl-db3 cannot be reached" \
         in words(proc.stdout), proc.stdout[-3000:]
     assert [service_state(n) for n in ("gl-db1", "gl-db2")] == ["activating", "activating"]
-    subprocess.run(["docker", "start", "gl-db3"], check=True, capture_output=True, timeout=120)
+    boot("gl-db3")
     wait_for(whole, 180, what="the last primary component restored once gl-db3 is back")
     for node in NODES:
         assert galera_lib.lost(acknowledged, rows(node, run)) == {}, node
@@ -289,7 +289,7 @@ def test_nodes_waiting_for_a_primary_nobody_restores_are_stopped_and_the_most_ad
     for node in NODES:  # boot without MariaDB
         subprocess.run(["docker", "cp", str(mask), node + ":/etc/systemd/system/mariadb.service"], check=True,
                        capture_output=True, timeout=60)
-    subprocess.run(["docker", "start", *NODES], check=True, capture_output=True, timeout=120)
+    boot(*NODES)
     for node in NODES:
         docker_exec(node, "rm", "-f", "/etc/systemd/system/mariadb.service", "/var/lib/mysql/gvwstate.dat")
         docker_exec(node, "systemctl", "daemon-reload")
