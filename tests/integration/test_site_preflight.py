@@ -144,3 +144,27 @@ def test_the_warning_can_be_silenced(tmp_path):
                                                "hastack_preflight_ignore_variables: [keepalived_advert_*]\n"})
     assert rc == 0, out[-3000:]
     assert "keepalived_advert_intt" not in out
+
+
+# The preflight's first play gathers the facts every later play of site.yml uses (they gather
+# none of their own), so it must gather whatever tags the run selects or skips.
+FACTS_AFTER_PREFLIGHT = PLAYBOOK + """
+- name: A play of site.yml after the preflight
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Use the facts
+      ansible.builtin.assert:
+        that: ansible_facts.distribution is defined and ansible_facts.memtotal_mb is defined
+        fail_msg: no facts on {{ inventory_hostname }}
+      tags: [always]
+"""
+
+
+@pytest.mark.parametrize("args", [["--skip-tags", "preflight"], ["--tags", "galera"], []])
+def test_later_plays_have_facts_whatever_the_tags(tmp_path, args):
+    groups, variables = inventory()
+    rc, out = run_playbook(tmp_path, FACTS_AFTER_PREFLIGHT, groups, variables, ["--check", *args])
+    assert rc == 0, out[-3000:]
+    assert "no facts on" not in out
+    assert out.count("TASK [Gathering Facts]") == 1, out[-3000:]  # once, in the first play
