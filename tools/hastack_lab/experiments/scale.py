@@ -13,7 +13,8 @@ inventory forgets them. The containers are removed at the end. Reported per phas
 and duration and what the stream saw; the Galera cluster's size before, grown and after; who
 answered while the hosts were in; failed requests and statements, lost rows, VRRP transitions,
 the VIP's holder before and after, each added balancer's services (it must stand by, not take the
-VIP), and where a removed host is still configured. Exits 1 when a promise is broken
+VIP), where a removed host is still configured, and the requests a false failover cost (at most
+one per client, and only while nobody touched keepalived: hastack_lab.scale.false_failover_losses). Exits 1 when a promise is broken
 (hastack_lab.scale.broken_promises). Runs only against the lab's containers and VIP.
 """
 

@@ -24,6 +24,7 @@ from .. import scale
 from ..cluster import LAB_INVENTORY, Cluster
 from ..labenv import proxysql_admin, vip_holders, vrrp_transitions, wait_healthy
 from ..shell import in_container, sh
+from ..site import WORKERS
 from .load import SiteLoad
 
 LEAD, HOLD, TAIL = 3.0, 20.0, 3.0  # s of load before the first phase, with the hosts in, after the last
@@ -99,7 +100,22 @@ def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
         "writes": mt.writes_summary(load.writes, load.stored(), {}),
         "leftovers": leftovers(env, hosts),
         "transitions": vrrp_transitions(env, wall),
+        "failed_at": [round(wall + hit.sent - load.mono, 3) for hit in load.hits if not hit.ok],
+        "clients": WORKERS,
+        "keepalived_restarts": keepalived_restarts(env, wall),
     }
+
+
+def keepalived_restarts(env: Cluster, since: float) -> list[str]:
+    """systemd's lines about keepalived being started, stopped or reloaded on any balancer since
+    `since` (wall clock): a VIP move then is the playbook's doing, not a false failover."""
+    found = []
+    for name in env.of_kind("balancer"):
+        log = in_container(env.container(name), "journalctl", "-u", "keepalived", "--since", "@%d" % int(since),
+                           "-o", "short-unix", "--no-pager", check=False)
+        found += ["%s %s" % (name, line) for line in log.splitlines()
+                  if re.search(r"systemd\[1\]: (Start|Stopp|Reload)(ing|ed) ", line)]
+    return found
 
 
 def galera_size(env: Cluster) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import scale
+
 WHAT = {"containers": "`tools/lab up --inventory COPY`: the added hosts' containers",
         "grow": "`site.yml -i COPY`: the added hosts brought in",
         "hold": "the load on the grown cluster",
@@ -45,7 +47,10 @@ def render(data: dict) -> str:
                   for name, b in (data.get("added_balancers") or {}).items()] + [
               "| still configured after the shrink | %s |" % ("; ".join(data["leftovers"]) or "nothing"),
               "| VRRP transitions (reported, not a promise of growing: a false failover when the converge starves "
-              "keepalived) | %s |" % ("; ".join(data["transitions"]) or "none"), ""]
+              "keepalived) | %s |" % ("; ".join(data["transitions"]) or "none"),
+              "| requests a false failover cost (at most one per client; keepalived restarted or reloaded during the "
+              "run: %s) | %d |" % ("; ".join(data.get("keepalived_restarts") or []) or "no",
+                                  scale.false_failover_losses(data)), ""]
     broken = data.get("broken_promises", [])
     lines += ["## Promises", ""] + (["- BROKEN: " + b for b in broken] if broken else ["Every promise kept."]) + [""]
     return "\n".join(lines)

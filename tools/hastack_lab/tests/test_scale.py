@@ -81,6 +81,14 @@ def balancer(keepalived="active", haproxy="active", holds_vip=False):
             "holders": ["lb3"] if holds_vip else ["lb1"]}
 
 
+def false_failover(failed_at=(99.5, 100.1, 100.3, 104.9), restarts=(), transitions=None):
+    """lb1 takes the VIP at t=100 without anyone touching keepalived; 4 clients."""
+    return {"stream": {"requests": 1000, "failed": len(failed_at), "errors": {"TimeoutError": len(failed_at)}},
+            "failed_at": list(failed_at), "clients": 4, "keepalived_restarts": list(restarts),
+            "transitions": transitions or ["lb1 100.0: INSTANCE public is now MASTER (priority 200)",
+                                           "lb2 100.3: INSTANCE public is now BACKUP (priority 150)"]}
+
+
 def run(**changes):
     data = {"add": ["db4", "db5", "web3"], "added_webs": ["web3"],
             "phases": {name: phase() for name in scale.PHASES},
@@ -112,6 +120,13 @@ def run(**changes):
     ({"added_balancers": {"lb3": balancer(holds_vip=True)}}, ["lb3 took the VIP when it was brought in (holders: lb3)"]),
     ({"vip_holders": {"before": ["lb1"], "after": []}}, ["after shrinking the VIP is on no balancer"]),
     ({"vip_holders": {"before": ["lb1"], "after": ["lb1", "lb2"]}}, ["VIP is on lb1 and lb2"]),
+    # a false failover under the converge's load: the requests open on the old holder, one per client
+    (false_failover(), []),
+    (false_failover(restarts=["lb2 100.2 lb2 systemd[1]: Reloading keepalived.service"]),
+     ["4 of 1000 requests through the VIP failed"]),                       # the playbook's doing: it counts
+    (false_failover(failed_at=[99.5, 100.1, 100.3, 104.9, 105.2]), ["5 of 1000 requests"]),   # more than the clients
+    (false_failover(failed_at=[99.5, 100.1, 100.3, 120.0]), ["4 of 1000 requests"]),          # one long after it
+    (false_failover(transitions=["lb2 100.0: INSTANCE public is now BACKUP (priority 150)"]), ["4 of 1000"]),
 ])
 def test_promises(changes, words):
     broken = scale.broken_promises(run(**changes))
