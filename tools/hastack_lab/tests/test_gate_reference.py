@@ -39,8 +39,8 @@ def test_the_preflight_rules_list_every_check_in_the_order_it_runs():
     table = gen_reference.preflight_rules().splitlines()[2:]
     import yaml
     checks = 0
-    for role in ("common", "haproxy", "keepalived", "galera", "galera_arbitrator", "proxysql", "apache_phpfpm",
-                 "rsync_sync"):
+    for role in ("common", "haproxy", "keepalived", "galera", "galera_backup", "galera_arbitrator", "proxysql",
+                 "apache_phpfpm", "rsync_sync"):
         tasks = yaml.safe_load((ROOT / "roles" / role / "tasks" / "preflight.yml").read_text())
         checks += sum(1 for task in tasks if any(module in task for module in gen_reference.CHECK_MODULES))
     assert len(table) == checks + len(gen_reference.site_rules())
