@@ -168,3 +168,12 @@ def test_later_plays_have_facts_whatever_the_tags(tmp_path, args):
     assert rc == 0, out[-3000:]
     assert "no facts on" not in out
     assert out.count("TASK [Gathering Facts]") == 1, out[-3000:]  # once, in the first play
+
+
+def test_without_a_backup_repository_the_backup_play_skips_cleanly(tmp_path):
+    # every task of hastack.web.galera_backup is skipped, and none may fail first on a value only
+    # a repository gives (CI's deploy stopped on an empty delegate_to once)
+    groups, variables = inventory()
+    rc, out = run_playbook(tmp_path, SITE, groups, variables, ["--check", "--tags", "galera_backup"])
+    assert rc == 0, out[-3000:]
+    assert "TASK [hastack.web.galera_backup : Install mariabackup, restic and the SSH client]" in out  # it was reached
