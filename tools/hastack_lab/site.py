@@ -87,6 +87,7 @@ def _worker(host: str, path: str, until: float, timeout: float, pause: float, li
 
 
 WORKERS = 4  # the stream's clients
+PAUSE = 0.02  # each client's seconds between requests
 MODES = {"kill": "docker kill (power cut)", "stop": "docker stop (clean shutdown)"}
 BASELINE, WINDOW, TAIL = 3.0, 8.0, 3.0  # seconds of stream before the fault, after it, after recovery
 BROWSER_LOADS = 3  # the browser part's page loads in one session
@@ -96,9 +97,10 @@ class Stream:
     """Requests to the demo page from `workers` threads, one after another each, until
     stop() or `max_seconds`; each a new TCP connection with a `timeout` s limit."""
 
-    def __init__(self, host: str, *, workers: int = WORKERS, timeout: float = 5.0, pause: float = 0.02,
+    def __init__(self, host: str, *, workers: int = WORKERS, timeout: float = 5.0, pause: float = PAUSE,
                  max_seconds: float = 900.0, path: str = "/?format=json", port: int = 80):
         self.hits: list[Hit] = []
+        self.workers = workers
         self._stop = threading.Event()
         until = time.monotonic() + max_seconds
         limit = int(max_seconds / pause) + 1

@@ -1,6 +1,7 @@
 """Growing and shrinking the cluster under load, as a user does it on their own inventory.
 
     tools/lab experiment scale [--add db4,db5,web3] [--timeout 1800] [--if-installed]
+                               [--pause 0.02] [--write-pause 0.01]
                                [--out docs/results/<date>/scale]
 
 While the demo's stream asks the VIP and one writer inside each web server inserts through its
@@ -9,7 +10,11 @@ the hosts of --add (their addresses follow the paper's numbering: dbN .20+N, web
 public .155-N; a balancer lbN, which has no room above lb2, .16-N and public .232+2N): `tools/lab up --inventory COPY` creates the containers, `site.yml -i COPY`
 brings them in, the load runs on the grown cluster for a while, `retire.yml -i COPY --limit
 <added> -e retire_confirm=true` takes them out for good, and `site.yml` on the lab's own
-inventory forgets them. The containers are removed at the end. Reported per phase: its result
+inventory forgets them. The containers are removed at the end. --pause and --write-pause space
+the stream's requests and the writers' statements: the defaults are the full load, which takes
+about 1.5 of the lab's 2 CPUs and leaves the playbooks a third of the machine; `make scale-check`
+(in CI) asks for a lighter one (--pause 0.1 --write-pause 0.05, about 35 requests and 35 writes a
+second, 0.6 CPUs), so its converges run near their idle speed. The report gives both rates. Reported per phase: its result
 and duration and what the stream saw; the Galera cluster's size before, grown and after; who
 answered while the hosts were in; failed requests and statements, lost rows, VRRP transitions,
 the VIP's holder before and after, each added balancer's services (it must stand by, not take the
@@ -28,13 +33,17 @@ from ..experiment import PROXYSQL_MISSING, Frame, needs_proxysql, split_list
 from ..labenv import lab
 from ..measure import scale as measure
 from ..measure.load import table
+from ..proxysql import PAUSE as WRITE_PAUSE
 from ..reports import scale as scale_report
+from ..site import PAUSE as STREAM_PAUSE
 
 
 def main(argv: list[str] | None = None) -> int:
     frame = Frame("scale", __doc__, "scale", scale_report.render)
     frame.add("--add", default="db4,db5,web3", help="the hosts to add, then remove (dbN, webN, lbN)")
     frame.add("--timeout", type=float, default=1800, help="seconds each playbook may take")
+    frame.add("--pause", type=float, default=STREAM_PAUSE, help="each stream client's seconds between requests")
+    frame.add("--write-pause", type=float, default=WRITE_PAUSE, help="each writer's seconds between statements")
     frame.add_if_installed()
     args = frame.parse(argv, check=preflight)
     if args.report_only:
@@ -43,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return frame.not_run(PROXYSQL_MISSING + "; the writers go through it")
     else:
         table(args.cluster)
-        data = frame.begin(**measure.run(args.cluster, args.add, args.timeout))
+        data = frame.begin(**measure.run(args.cluster, args.add, args.timeout, args.pause, args.write_pause))
     data["broken_promises"] = scale.broken_promises(data)
     frame.save(data)
     return frame.finish(data["broken_promises"])
@@ -51,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def preflight(args) -> str:
     """The hosts can be added to the lab (a database count site.yml accepts), and it has ProxySQL
-    (with --if-installed: args.cluster None when it has not)."""
+    (with --if-installed: args.cluster None when it has not), and the load's pauses are positive."""
+    if min(args.pause, args.write_pause) <= 0:
+        return "--pause and --write-pause must be positive (seconds between requests, between statements)"
     problem = needs_proxysql(args, lab())
     if problem or args.cluster is None:
         return problem

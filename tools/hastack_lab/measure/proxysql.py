@@ -40,11 +40,12 @@ def db_sql(env: Cluster, node: str, statement: str) -> str:
 
 
 def start_writer(env: Cluster, web: str, run: str, seconds: float, stop: str = "",
-                 reconnect: bool = False) -> subprocess.Popen:
+                 reconnect: bool = False, pause: float = PAUSE) -> subprocess.Popen:
     """The application's writer inside `web`, for at most `seconds`, or until the file
-    `stop` exists in the container; with reconnect, a new connection per statement."""
-    variables = {"RUN": run, "WRITER": web, "TABLE": pl.TABLE, "SECONDS": str(seconds), "PAUSE": str(PAUSE),
-                 "COUNT": str(int(seconds / PAUSE) + 1), "PORT": "6033", "DBUSER": env.user,
+    `stop` exists in the container; with reconnect, a new connection per statement; `pause`
+    seconds between statements."""
+    variables = {"RUN": run, "WRITER": web, "TABLE": pl.TABLE, "SECONDS": str(seconds), "PAUSE": str(pause),
+                 "COUNT": str(int(seconds / pause) + 1), "PORT": "6033", "DBUSER": env.user,
                  "DBPASSWORD": env.password, "STOP": stop, "RECONNECT": "1" if reconnect else "0"}
     cmd = ["docker", "exec"] + [a for k, v in variables.items() for a in ("-e", "%s=%s" % (k, v))]
     return subprocess.Popen(cmd + [env.container(web), "python3", "-c", pl.WRITER],

@@ -41,16 +41,17 @@ def grown_inventory(env: Cluster, add: list[str], where: Path) -> tuple[Path, di
     return where, hosts
 
 
-def run(env: Cluster, add: list[str], timeout: float) -> dict:
+def run(env: Cluster, add: list[str], timeout: float, pause: float, write_pause: float) -> dict:
     wait_healthy(env)
     with tempfile.TemporaryDirectory(prefix="hastack-scale-") as work:
-        return _run(env, add, timeout, Path(work) / "inventory")
+        load = SiteLoad(env, "scale-%d" % int(time.time()), 4 * timeout + 120, pause, write_pause)
+        return _run(env, add, timeout, Path(work) / "inventory", load)
 
 
-def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
+def _run(env: Cluster, add: list[str], timeout: float, where: Path, load: SiteLoad) -> dict:
     inventory, hosts = grown_inventory(env, add, where)
     bigger = Cluster.from_inventory(inventory)
-    load = SiteLoad(env, "scale-%d" % int(time.time()), 4 * timeout + 120).start()
+    load.start()
     phases: dict[str, dict] = {}
     balancers: dict[str, dict] = {}
     holders = {"before": vip_holders(env)}
@@ -97,6 +98,7 @@ def _run(env: Cluster, add: list[str], timeout: float, where: Path) -> dict:
         "addresses": {name: variables for name, (_g, variables) in hosts.items()},
         "phases": phases, "cluster_size": sizes,
         "stream": load.window(),
+        "load": load.rates(),
         "writes": mt.writes_summary(load.writes, load.stored(), {}),
         "leftovers": leftovers(env, hosts),
         "transitions": vrrp_transitions(env, wall),

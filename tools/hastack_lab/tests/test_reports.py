@@ -7,7 +7,7 @@ import pytest
 
 from hastack_lab import ROOT
 from hastack_lab.reports import counts, fmt, pyplot
-from hastack_lab.reports import cost, failover, galera, proxysql, site, sync
+from hastack_lab.reports import cost, failover, galera, proxysql, scale, site, sync
 
 RUNS = sorted(ROOT.glob("docs/results/*/*/results.json"))
 
@@ -81,6 +81,19 @@ def test_a_balancer_run_gives_a_row_per_fault_and_arm_with_the_papers_beside_it(
                 assert "| %s | %s | " % (fault, arm) in text
     assert "| paper (hard failure of the active balancer) |" in text
     assert ("## Soak" in text) == bool(data.get("soak") or data.get("soaks"))
+
+
+@pytest.mark.parametrize("data", runs_with("phases", "cluster_size"))
+def test_a_scale_run_gives_each_phase_and_the_load_it_ran_under(data):
+    text = scale.render(data)
+    for phase in data["phases"]:
+        assert "| %s |" % phase in text
+    assert "4 clients" in text  # runs before the load was recorded say what it was
+    load = {"clients": 4, "pause": 0.1, "write_pause": 0.05, "writers": 2, "requests_per_s": 35.2,
+            "statements_per_s": 36.0}
+    lighter = scale.render(dict(data, load=load))
+    assert "4 clients, 0.1 s apart each" in lighter
+    assert "0.05 s apart; 35.2 requests and 36.0 statements a second" in lighter
 
 
 def test_the_shared_formatting():

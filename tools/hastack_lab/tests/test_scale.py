@@ -1,6 +1,7 @@
 """The scale experiment's pure part: the added hosts' addresses, the grown inventory, and the
 promises."""
 
+import argparse
 import copy
 import re
 
@@ -133,3 +134,11 @@ def test_promises(changes, words):
     assert len(broken) == len(words), broken
     for word, line in zip(words, broken):
         assert word in line, broken
+
+
+@pytest.mark.parametrize("pause, write_pause", [(0, 0.05), (0.1, 0), (-1, 0.01)])
+def test_a_load_without_a_pause_is_refused_before_the_lab_is_touched(pause, write_pause, monkeypatch):
+    from hastack_lab.experiments import scale as experiment
+    monkeypatch.setattr(experiment, "lab", lambda: pytest.fail("the lab was read"))
+    args = argparse.Namespace(pause=pause, write_pause=write_pause, add="db4,db5", if_installed=False)
+    assert "--pause and --write-pause must be positive" in experiment.preflight(args)
