@@ -150,14 +150,16 @@ proxysql-check: deploy
 	    cat $(BUILD_DIR)/proxysql-check/report.md 2>/dev/null || true; exit $$rc
 
 # The balancer experiment, short, as CI runs it after site-check: FAILOVER_CHECK_TRIALS power
-# cuts of the VIP holder with the collection's keepalived settings, then as many with
-# keepalived's default advert_int of 1 s, then the site configuration restored. It exits 1 on
-# a broken promise (docs/testing.md). Report and timeline: build/failover-check/.
+# cuts of the VIP holder with the collection's keepalived settings. It exits 1 on a broken
+# promise (docs/testing.md). keepalived's defaults (advert_int 1, about 3 s a failover) are
+# left to make failover-experiment: the 400 ms bound on every trial is a stronger check of the
+# tuning than being below them, and the arm cost CI 80 s. Report and timeline:
+# build/failover-check/.
 FAILOVER_CHECK_TRIALS ?= 3
 failover-check: deploy
 	rm -rf $(BUILD_DIR)/failover-check
 	rc=0; $(LAB) experiment failover --trials $(FAILOVER_CHECK_TRIALS) --faults hard-kill \
-	    --arms tuned,default --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
+	    --arms tuned --soak 0 --check --out $(BUILD_DIR)/failover-check || rc=$$?; \
 	    cat $(BUILD_DIR)/failover-check/report.md || true; exit $$rc
 
 # Rolling maintenance under the site's load (playbooks/rolling_maintenance.yml, each node's
