@@ -83,6 +83,19 @@ def test_a_balancer_run_gives_a_row_per_fault_and_arm_with_the_papers_beside_it(
     assert ("## Soak" in text) == bool(data.get("soak") or data.get("soaks"))
 
 
+CI_CHECK = {"results": [], "started": "2026-12-07T00:00:00+00:00", "trials": 3, "arms": ["tuned"],
+            "faults": ["hard-kill"], "argv": ""}  # make failover-check: the tuned arm, no soak
+
+
+@pytest.mark.parametrize("data", runs_with("results", "trials", "arms") + [pytest.param(CI_CHECK, id="ci-check")])
+def test_a_checked_balancer_run_claims_only_the_promises_it_checked(data):
+    text = failover.render(dict(data, broken_promises=[]))
+    assert "every tuned trial stayed under 400 ms" in text
+    compared = {"tuned", "default"} <= set(data["arms"])
+    assert ("below advert_int 1's" in text) == compared
+    assert ("saw no VRRP transition" in text) == bool(data.get("soak") or data.get("soaks"))
+
+
 @pytest.mark.parametrize("data", runs_with("phases", "cluster_size"))
 def test_a_scale_run_gives_each_phase_and_the_load_it_ran_under(data):
     text = scale.render(data)
