@@ -13,7 +13,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.hastack.web.plugins.module_utils import (
-    cluster, galera, haproxy, host, proxysql, role_vars, secrets, site, sysctl, trial, vrrp, web)
+    cluster, galera, galera_backup, haproxy, host, proxysql, role_vars, secrets, site, sysctl, trial, vrrp, web)
 
 
 def cluster_address_problems(members, hostvars, address_var):
@@ -133,6 +133,10 @@ def galera_departure_problems(state, node):
     return galera.departure_problems(dict(state or {}), node)
 
 
+def backup_repository(text, variable="galera_backup_repository"):
+    return galera_backup.repository(text, variable)
+
+
 def galera_arbitrators(members, hostvars):
     return galera.arbitrator_hosts(list(members or []), hostvars)
 
@@ -174,6 +178,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "apache_event_mpm": apache_event_mpm,
+            "backup_repository": backup_repository,
             "boolean_choice": boolean_choice,
             "cluster_address_problems": cluster_address_problems,
             "cluster_hosts_entries": cluster_hosts_entries,

@@ -29,6 +29,53 @@ import time
 _BINLOG_INDEX = re.compile(r"\.(\d+)$")
 
 
+# ---------------------------------------------------------------- where the copies go
+
+_SFTP = re.compile(r"^sftp:(?:(?P<user>[^@:/]*)@)?(?P<host>[^@:/]*)(?::(?P<path>.*))?$")
+SUPPORTED = "sftp:USER@HOST:/PATH (a backup host) or an absolute path on the backed-up node (a mounted disk)"
+
+
+def repository(text, variable="galera_backup_repository"):
+    """What restic's repository string names, as far as the role can use it: {"kind": "sftp"
+    or "local", "user", "host", "path", "problems": [one sentence each]}. The role manages the
+    account on an sftp host, so it needs the user named; any other restic backend is refused,
+    not guessed at."""
+    text = (text or "").strip()
+    found = {"kind": "", "user": "", "host": "", "path": "", "problems": []}
+    if not text:
+        found["problems"].append("%s is not set: give %s; there is no default for where backups live"
+                                 % (variable, SUPPORTED))
+        return found
+    if text.startswith("/"):
+        found.update(kind="local", path=text)
+        if text.rstrip("/") == "":
+            found["problems"].append("%s=%s is the root directory: give a directory of its own" % (variable, text))
+        return found
+    if text.startswith("sftp://"):
+        found["problems"].append("%s=%s is restic's sftp:// form, which the role does not read: write "
+                                 "sftp:USER@HOST:/PATH (the host's SSH port 22)" % (variable, text))
+        return found
+    match = _SFTP.match(text)
+    if not match:
+        scheme = text.split(":", 1)[0] if ":" in text else ""
+        found["problems"].append(
+            "%s=%s is %s: the role supports %s" % (
+                variable, text, ("restic's %s backend" % scheme) if scheme else "a relative path", SUPPORTED))
+        return found
+    found.update(kind="sftp", user=match.group("user") or "", host=match.group("host") or "",
+                 path=match.group("path") or "")
+    missing = [what for what, value in (("the account (USER@)", found["user"]), ("the host", found["host"]))
+               if not value]
+    if missing:
+        found["problems"].append("%s=%s does not name %s: write sftp:USER@HOST:/PATH" % (
+            variable, text, " or ".join(missing)))
+    if not found["path"].startswith("/") or found["path"].rstrip("/") == "":
+        found["problems"].append("%s=%s: the path on %s must be an absolute directory (sftp:%s@%s:/srv/backup/db)"
+                                 % (variable, text, found["host"] or "the host", found["user"] or "USER",
+                                    found["host"] or "HOST"))
+    return found
+
+
 # ---------------------------------------------------------------- what mariabackup writes
 
 def _fields(text):

@@ -179,3 +179,15 @@ def test_without_a_backup_repository_the_backup_play_skips_cleanly(tmp_path):
                            cached_facts=True)
     assert rc == 0, out[-3000:]
     assert "TASK [hastack.web.galera_backup : Install mariabackup, restic and the SSH client]" in out  # it was reached
+
+
+@pytest.mark.parametrize("repository, expected", [
+    ("sftp:store:/srv/backup/db", "does not name the account (USER@): write sftp:USER@HOST:/PATH"),
+    ("s3:s3.amazonaws.com/bucket", "is restic's s3 backend: the role supports sftp:USER@HOST:/PATH"),
+])
+def test_a_backup_repository_the_role_cannot_use_stops_site_yml_in_the_preflight(tmp_path, repository, expected):
+    rc, out = run(tmp_path, SITE, group_vars={"databases": (
+        "galera_backup_repository: '%s'\ngalera_backup_host: db1\ngalera_binlog: true\n"
+        "galera_backup_password: preflight-restic-Kd82mQw5\ngalera_backup_db_password: preflight-bk-Wq47nZe2\n"
+        % repository)})
+    assert_stopped_in_preflight(rc, out, "galera_backup_repository=%s %s" % (repository, expected))

@@ -191,3 +191,41 @@ GOOD = {"name": "f2", "finished": 10000}
 ])
 def test_status_problems(status, now, problems):
     assert backup.status_problems(status, now, 25 * H) == problems
+
+
+# ---------------------------------------------------------------- where the copies go
+
+@pytest.mark.parametrize("text, kind, user, host, path", [
+    ("sftp:backup@ga-arb:/srv/backup/db", "sftp", "backup", "ga-arb", "/srv/backup/db"),
+    ("sftp:b@10.0.0.5:/b", "sftp", "b", "10.0.0.5", "/b"),
+    ("  sftp:backup@store.example.org:/srv/x/  ", "sftp", "backup", "store.example.org", "/srv/x/"),
+    ("/mnt/backup/db", "local", "", "", "/mnt/backup/db"),
+])
+def test_a_supported_repository_is_split_into_its_parts(text, kind, user, host, path):
+    assert backup.repository(text) == {"kind": kind, "user": user, "host": host, "path": path, "problems": []}
+
+
+@pytest.mark.parametrize("text, expected", [
+    (None, ["galera_backup_repository is not set", "there is no default for where backups live"]),
+    ("", ["is not set", "sftp:USER@HOST:/PATH"]),
+    ("sftp:ga-arb:/srv/backup", ["does not name the account (USER@)", "write sftp:USER@HOST:/PATH"]),
+    ("sftp:backup@:/srv/backup", ["does not name the host"]),
+    ("sftp:backup@ga-arb", ["the path on ga-arb must be an absolute directory"]),
+    ("sftp:backup@ga-arb:backups", ["the path on ga-arb must be an absolute directory",
+                                    "sftp:backup@ga-arb:/srv/backup/db"]),
+    ("sftp:backup@ga-arb:/", ["must be an absolute directory"]),
+    ("sftp://backup@ga-arb:2222//srv", ["restic's sftp:// form", "write sftp:USER@HOST:/PATH (the host's SSH port"]),
+    ("s3:s3.amazonaws.com/bucket", ["restic's s3 backend", "the role supports"]),
+    ("backups/db", ["a relative path", "an absolute path on the backed-up node"]),
+    ("/", ["the root directory"]),
+])
+def test_a_repository_the_role_cannot_use_is_refused_with_the_fix(text, expected):
+    problems = backup.repository(text)["problems"]
+    assert problems, text
+    for words in expected:
+        assert any(words in problem for problem in problems), (words, problems)
+
+
+def test_the_variable_named_is_the_one_given():
+    assert backup.repository("", "galera_restore_repository")["problems"][0].startswith(
+        "galera_restore_repository is not set")
