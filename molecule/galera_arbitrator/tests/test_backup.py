@@ -43,6 +43,8 @@ def test_the_first_converge_took_a_full_backup():
     assert [s["kind"] for s in sets] == ["full"]
     assert sets[0]["binlog"]["file"].startswith("mysql-bin.")
     assert docker_exec(BACKUP, "hastack-backup", "status", check=False).returncode == 0
+    status = json.loads(docker_exec(BACKUP, "hastack-backup", "status", "--json").stdout)
+    assert status["last_good"]["name"] == sets[0]["name"] and status["problems"] == [], status
 
 
 def test_the_timer_runs_on_the_backup_node_only():
@@ -94,6 +96,8 @@ def test_a_run_while_the_repository_is_unreachable_fails_loudly_and_leaves_the_c
         assert "backup failed: the repository" in journal, journal
         status = docker_exec(BACKUP, "hastack-backup", "status", check=False)
         assert status.returncode == 1 and "failed" in status.stdout, status.stdout
+        monitor = json.loads(docker_exec(BACKUP, "hastack-backup", "status", "--json", check=False).stdout)
+        assert "the repository" in monitor["last_failed"]["error"] and monitor["problems"], monitor
         for node in (BACKUP, OTHER):
             assert state(node, "wsrep_local_state_comment") == "Synced"
         assert variable(BACKUP, "wsrep_desync") == "OFF"

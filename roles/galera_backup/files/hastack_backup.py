@@ -3,7 +3,7 @@
 hastack-backup run        take the backup that is due (full or incremental), copy it and the
                           closed binary logs to the repository, apply retention (the timer)
 hastack-backup status     the last good backup's age and size, and what is wrong; exit 1 when
-                          a monitor should alert
+                          a monitor should alert (--json: the same as one JSON object)
 hastack-backup list       the sets and binary logs in the repository, as JSON
 hastack-backup undesync   put the node back in flow control (the unit runs it after every run)
 
@@ -333,10 +333,16 @@ def run(host):
         return 1
 
 
-def show_status(host):
+def show_status(host, as_json=False):
     status = read_status(host.conf)
     problems = decide.status_problems(status, host.now(), host.conf["max_age"]) + status.get("problems", [])
     good = status.get("last_good")
+    if as_json:  # for a monitor and for the role: {"last_good": {..., "age"} or null, "last_failed", "problems"}
+        if good:
+            good = dict(good, age=host.now() - good["finished"])
+        print(json.dumps({"last_good": good, "last_failed": status.get("last_failed"), "problems": problems},
+                         indent=1, sort_keys=True))
+        return 1 if problems else 0
     if good:
         age = host.now() - good["finished"]
         print("last good backup: %s (%s), %d s ago, %d MB" % (good["name"], good["kind"], age, good["size"] // 2 ** 20))
@@ -352,7 +358,7 @@ def main(argv=None, host=None):
         with open(SETTINGS) as f:
             host = Host(json.load(f))
     if command == "status":
-        return show_status(host)
+        return show_status(host, "--json" in argv[1:])
     if command == "undesync":
         desync(host, False)
         return 0

@@ -245,6 +245,22 @@ def test_status_is_healthy_after_a_good_run_and_alerts_when_it_is_old(host, caps
     assert "is %d s old" % (2 * DAY) in capsys.readouterr().out
 
 
+def test_status_as_json_says_the_same_for_a_monitor_and_the_role(host, capsys):
+    assert program.main(["status", "--json"], host) == 1
+    nothing = json.loads(capsys.readouterr().out)
+    assert nothing["last_good"] is None and nothing["problems"]
+    program.main(["run"], host)
+    capsys.readouterr()
+    host.clock += 60
+    assert program.main(["status", "--json"], host) == 0
+    good = json.loads(capsys.readouterr().out)
+    assert good["last_good"]["kind"] == "full" and good["last_good"]["age"] == pytest.approx(60, abs=5)
+    assert good["problems"] == [] and good["last_failed"] is None
+    host.clock += 2 * DAY
+    assert program.main(["status", "--json"], host) == 1
+    assert any("is %d s old" % (2 * DAY + 60) in p for p in json.loads(capsys.readouterr().out)["problems"])
+
+
 def test_a_second_run_while_one_holds_the_lock_refuses(host):
     import fcntl
     Path(host.conf["staging"], "lsn").mkdir(exist_ok=True)
