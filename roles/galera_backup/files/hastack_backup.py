@@ -337,15 +337,15 @@ def show_status(host, as_json=False):
     status = read_status(host.conf)
     problems = decide.status_problems(status, host.now(), host.conf["max_age"]) + status.get("problems", [])
     good = status.get("last_good")
+    if good:
+        good = dict(good, age=host.now() - good["finished"])
     if as_json:  # for a monitor and for the role: {"last_good": {..., "age"} or null, "last_failed", "problems"}
-        if good:
-            good = dict(good, age=host.now() - good["finished"])
         print(json.dumps({"last_good": good, "last_failed": status.get("last_failed"), "problems": problems},
                          indent=1, sort_keys=True))
         return 1 if problems else 0
     if good:
-        age = host.now() - good["finished"]
-        print("last good backup: %s (%s), %d s ago, %d MB" % (good["name"], good["kind"], age, good["size"] // 2 ** 20))
+        print("last good backup: %s (%s), %d s ago, %d MB" % (
+            good["name"], good["kind"], good["age"], good["size"] // 2 ** 20))
     for problem in problems:
         print("PROBLEM: " + problem)
     return 1 if problems else 0
