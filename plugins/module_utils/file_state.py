@@ -42,26 +42,32 @@ def probe_command(path, quote):
     return "LC_ALL=C stat -c '%s' -- %s && sha1sum -- %s" % (_STAT_FORMAT, target, target)
 
 
-def parse_probe(stdout):
-    """What the probe found, or None when its output is not what the probe prints."""
-    lines = (stdout or "").splitlines()
-    if len(lines) != 2:
-        return None
-    fields = lines[0].split(" ")
+def _parse_stat(line):
+    fields = line.split(" ")
     if len(fields) != 6:
         return None
     raw_mode, uid, gid, owner, group, size = fields
-    # sha1sum starts the line with a backslash when it had to escape the name.
-    checksum = lines[1].split(" ", 1)[0]
-    if not _SHA1.match(checksum):
-        return None
     try:
         raw_mode = int(raw_mode, 16)
         uid, gid, size = int(uid), int(gid), int(size)
     except ValueError:
         return None
-    return dict(regular=stat.S_ISREG(raw_mode), mode=stat.S_IMODE(raw_mode), uid=uid, gid=gid,
-                owner=owner, group=group, size=size, checksum=checksum)
+    return dict(kind=stat.S_IFMT(raw_mode), regular=stat.S_ISREG(raw_mode), mode=stat.S_IMODE(raw_mode),
+                uid=uid, gid=gid, owner=owner, group=group, size=size)
+
+
+def parse_probe(stdout):
+    """What the probe found, or None when its output is not what the probe prints."""
+    lines = (stdout or "").splitlines()
+    if len(lines) != 2:
+        return None
+    found = _parse_stat(lines[0])
+    # sha1sum starts the line with a backslash when it had to escape the name.
+    checksum = lines[1].split(" ", 1)[0]
+    if found is None or not _SHA1.match(checksum):
+        return None
+    found["checksum"] = checksum
+    return found
 
 
 def wanted_mode(value):
@@ -105,3 +111,61 @@ def unchanged_result(path, found):
     return dict(changed=False, path=path, dest=path, state="file", checksum=found["checksum"],
                 mode="%04o" % found["mode"], uid=found["uid"], gid=found["gid"],
                 owner=found["owner"], group=found["group"], size=found["size"])
+
+
+# hastack.web.file: directories, links and absent paths.
+_FILE_IRRELEVANT = frozenset(("path", "state", "src", "follow", "force", "recurse", "unsafe_writes", "_original_basename",
+                              "_diff_peek"))
+
+
+def file_askable(args):
+    """(state, path) for a file task this module can answer (a directory, a link or an absent
+    path, not recursive, no times and no SELinux or attribute options), else None."""
+    asked = dict((key, value) for key, value in args.items() if value is not None)
+    if set(asked) - _FILE_IRRELEVANT - _COMPARED:
+        return None
+    state, path = asked.get("state"), asked.get("path")
+    if state not in ("directory", "absent", "link") or not path or asked.get("recurse") not in (None, False):
+        return None
+    if state == "link" and (not asked.get("src") or set(asked) & _COMPARED):
+        return None
+    if state == "absent" and set(asked) & _COMPARED:
+        return None
+    return state, path
+
+
+def file_probe_command(state, path, quote):
+    """The command whose output file_found reads: stat's fields (no checksum), and for a link
+    its target on a second line; for an absent path, a word."""
+    target = quote(path)
+    if state == "absent":
+        return "if [ -e %s ] || [ -L %s ]; then echo present; else echo absent; fi" % (target, target)
+    command = "LC_ALL=C stat -c '%s' -- %s" % (_STAT_FORMAT, target)
+    return command + (" && readlink -- %s" % target if state == "link" else "")
+
+
+def file_in_state(args, state, stdout):
+    """The file module's unchanged result when the path already is as asked, else None."""
+    path = args["path"]
+    if state == "absent":
+        return dict(changed=False, path=path, state="absent") if stdout == "absent\n" else None
+    lines = (stdout or "").splitlines()
+    if len(lines) != (2 if state == "link" else 1):
+        return None
+    found = _parse_stat(lines[0])
+    if not found:
+        return None
+    if state == "link":
+        if found["kind"] != stat.S_IFLNK or lines[1] != str(args["src"]):
+            return None
+        return dict(changed=False, path=path, state="link", src=lines[1])
+    if found["kind"] != stat.S_IFDIR:
+        return None
+    mode = wanted_mode(args.get("mode"))
+    if mode is False or (mode is not None and mode != found["mode"]):
+        return None
+    if not (_same_account(args.get("owner"), found["uid"], found["owner"])
+            and _same_account(args.get("group"), found["gid"], found["group"])):
+        return None
+    return dict(changed=False, path=path, state="directory", mode="%04o" % found["mode"], uid=found["uid"],
+                gid=found["gid"], owner=found["owner"], group=found["group"], size=found["size"])

@@ -7,6 +7,7 @@ directory only, on a local connection."""
 
 import os
 import re
+import shutil
 import stat
 
 import pytest
@@ -110,3 +111,62 @@ def test_an_invalid_file_is_refused_and_the_old_one_stays(box):
     assert refused["rc"] != 0 and refused["failed"] == 1, refused["out"][-3000:]
     assert "failed to validate" in refused["out"]
     assert (box.path / "out" / "app.conf").read_text() == "port 8080\n"
+
+
+PATHS = """
+- name: Directories, links and absent paths, and an installed package
+  hosts: box
+  gather_facts: false
+  tasks:
+    - name: A directory
+      {file}:
+        path: "{{{{ playbook_dir }}}}/out/conf.d"
+        state: directory
+        mode: "0750"
+    - name: A link to it
+      {file}:
+        path: "{{{{ playbook_dir }}}}/out/current"
+        src: conf.d
+        state: link
+    - name: A path that must not be there
+      {file}:
+        path: "{{{{ playbook_dir }}}}/out/stale"
+        state: absent
+"""
+PACKAGE = """
+- name: An installed package
+  hosts: box
+  gather_facts: false
+  tasks:
+    - name: dpkg, which every Debian has
+      {apt}:
+        name: [dpkg]
+        state: present
+        update_cache: true
+        cache_valid_time: 3600
+"""
+
+
+def test_paths_already_as_asked_need_no_module_run(box):
+    ours = PATHS.format(file="hastack.web.file")
+    (box.path / "out" / "stale").write_text("old\n")
+    first = box(ours)
+    assert (first["rc"], first["changed"]) == (0, 3), first["out"][-3000:]
+    assert mode(box.path / "out" / "conf.d") == 0o750
+    assert os.readlink(box.path / "out" / "current") == "conf.d"
+    assert not (box.path / "out" / "stale").exists()
+    again = box(ours, **NO_PYTHON)
+    assert (again["rc"], again["changed"], again["failed"]) == (0, 0, 0), again["out"][-3000:]
+    assert box(PATHS.format(file="ansible.builtin.file"), **NO_PYTHON)["failed"] == 1
+    # A difference is the builtin's to fix.
+    os.chmod(box.path / "out" / "conf.d", 0o755)
+    assert box(ours, **NO_PYTHON)["failed"] == 1
+    fixed = box(ours)
+    assert (fixed["rc"], fixed["changed"]) == (0, 1) and mode(box.path / "out" / "conf.d") == 0o750
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-query"), reason="this machine has no dpkg to ask")
+def test_an_installed_package_needs_no_module_run(box):
+    ours = box(PACKAGE.format(apt="hastack.web.apt"), **NO_PYTHON)
+    assert (ours["rc"], ours["changed"], ours["failed"]) == (0, 0, 0), ours["out"][-3000:]
+    assert box(PACKAGE.format(apt="ansible.builtin.apt"), **NO_PYTHON)["failed"] == 1

@@ -107,3 +107,49 @@ def test_the_unchanged_result_reads_like_the_file_modules():
     assert result == dict(changed=False, path="/etc/haproxy/haproxy.cfg", dest="/etc/haproxy/haproxy.cfg",
                           state="file", checksum=SUM, mode="0640", uid=0, gid=33, owner="root",
                           group="haproxy", size=1024)
+
+
+@pytest.mark.parametrize("args, expected", [
+    (dict(path="/etc/x.d", state="directory", owner="root", group="root", mode="0755"), ("directory", "/etc/x.d")),
+    (dict(path="/etc/x", state="absent"), ("absent", "/etc/x")),
+    (dict(path="/etc/a/b", state="link", src="../c", force=True, follow=False), ("link", "/etc/a/b")),
+    # the builtin decides
+    (dict(path="/etc/x", state="file"), None),
+    (dict(path="/etc/x", state="touch"), None),
+    (dict(path="/etc/x", state="directory", recurse=True), None),
+    (dict(path="/etc/x", state="directory", setype="etc_t"), None),
+    (dict(path="/etc/x", state="directory", modification_time="now"), None),
+    (dict(path="/etc/x", state="link"), None),
+    (dict(path="/etc/x", state="link", src="/y", owner="root"), None),
+    (dict(path="/etc/x", state="absent", mode="0755"), None),
+    (dict(state="directory"), None),
+])
+def test_file_askable(args, expected):
+    assert file_state.file_askable(args) == expected
+
+
+DIRECTORY = "41ed 0 0 root root 4096\n"
+LINK = "a1ff 0 0 root root 11\n../sites-available/hastack.conf\n"
+
+
+@pytest.mark.parametrize("args, stdout, expected", [
+    (dict(path="/d", state="directory", owner="root", group="0", mode="0755"), DIRECTORY, "directory"),
+    (dict(path="/d", state="directory"), DIRECTORY, "directory"),
+    (dict(path="/d", state="directory", mode="0750"), DIRECTORY, None),
+    (dict(path="/d", state="directory", owner="www-data"), DIRECTORY, None),
+    (dict(path="/d", state="directory", mode="u=rwx,go=rx"), DIRECTORY, None),
+    (dict(path="/d", state="directory"), FILE_0640.splitlines()[0] + "\n", None),   # a file is there
+    (dict(path="/d", state="directory"), "a1ff 0 0 root root 4\n", None),           # a link to a directory
+    (dict(path="/l", state="link", src="../sites-available/hastack.conf"), LINK, "link"),
+    (dict(path="/l", state="link", src="/etc/apache2/sites-available/hastack.conf"), LINK, None),
+    (dict(path="/l", state="link", src="x"), DIRECTORY + "x\n", None),
+    (dict(path="/a", state="absent"), "absent\n", "absent"),
+    (dict(path="/a", state="absent"), "present\n", None),
+    (dict(path="/d", state="directory"), "", None),
+    (dict(path="/d", state="directory"), "garbage\n", None),
+])
+def test_file_in_state(args, stdout, expected):
+    result = file_state.file_in_state(args, args["state"], stdout)
+    assert (result and result["state"]) == expected
+    if result:
+        assert result["changed"] is False and result["path"] == args["path"]
