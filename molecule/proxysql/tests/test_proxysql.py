@@ -167,7 +167,21 @@ def test_a_select_goes_to_a_reader_and_an_insert_to_the_writer():
     with app() as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS route_check (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
         cursor.execute("INSERT INTO route_check (v) VALUES (1)")
-        cursor.execute("SELECT COUNT(*) FROM route_check WHERE v = 1")
+
+        # A reader applies the writer's CREATE TABLE a moment after the writer answers it (Galera
+        # applies asynchronously); under CI's load the first SELECT once found no table yet. The
+        # route is the subject here, not the replication, so the SELECT is asked again until the
+        # reader has the table: every attempt goes to the same hostgroup.
+        def selected():
+            try:
+                cursor.execute("SELECT COUNT(*) FROM route_check WHERE v = 1")
+            except pymysql.err.ProgrammingError as error:
+                if error.args[0] != 1146:  # no such table
+                    raise
+                return False
+            return True
+
+        wait_for(selected, 10, interval=0.2, what="a reader with the table route_check")
     digests = admin_rows("px-web1", "SELECT hostgroup, digest_text FROM stats_mysql_query_digest")
     where = dict((text.split()[0].upper(), int(hostgroup)) for hostgroup, text in digests
                  if text.upper().startswith(("INSERT INTO ROUTE_CHECK", "SELECT COUNT(*) FROM ROUTE_CHECK")))
