@@ -16,8 +16,6 @@ PLAY = """
       ansible.builtin.import_role:
         name: hastack.web.keepalived
         tasks_from: preflight.yml
-      vars:
-        __keepalived_site_preflight: true
     - name: Render the role's template
       ansible.builtin.template:
         src: %s/roles/keepalived/templates/keepalived.conf.j2

@@ -191,3 +191,27 @@ def test_a_backup_repository_the_role_cannot_use_stops_site_yml_in_the_preflight
         "galera_backup_password: preflight-restic-Kd82mQw5\ngalera_backup_db_password: preflight-bk-Wq47nZe2\n"
         % repository)})
     assert_stopped_in_preflight(rc, out, "galera_backup_repository=%s %s" % (repository, expected))
+
+
+# Each check runs once a run: site.yml's roles skip what its preflight plays already checked,
+# and a role used on its own (here haproxy's play alone) still checks itself.
+ROLE_ALONE = """
+- name: The haproxy role on its own
+  hosts: balancers
+  roles:
+    - role: hastack.web.haproxy
+"""
+ONE_CHECK = "TASK [hastack.web.haproxy : Check the backends against the inventory]"
+
+
+@pytest.mark.parametrize("playbook, passed", [(SITE, True), (ROLE_ALONE, False)])
+def test_each_check_runs_once_in_a_run(tmp_path, playbook, passed):
+    groups, variables = inventory(keepalived_track_mode="none")
+    rc, out = run_playbook(tmp_path, playbook, groups, variables, ["--check", "--tags", "preflight"],
+                           cached_facts=True)
+    assert rc == 0, out[-3000:]
+    assert out.count(ONE_CHECK) == 1, out[-3000:]
+    assert ("PLAY [Preflight - passed]" in out) is passed
+    for role in ("common", "haproxy", "keepalived", "galera", "proxysql", "apache_phpfpm", "rsync_sync"):
+        assert out.count("TASK [hastack.web.%s : Check the role's variables against its argument spec]" % role) \
+            == (1 if passed or role == "haproxy" else 0), role
