@@ -3,6 +3,8 @@
 common-ts serves time to the subnet (orphan mode, stratum 10); common-db follows it.
 """
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -86,3 +88,54 @@ def test_host_kernel_settings_are_left_alone_in_a_container(host):
     persisted = host.file("/etc/sysctl.d/60-hastack-common.conf").content_string
     assert "vm.swappiness" not in persisted
     assert "fs.inotify.max_user_watches" not in persisted
+
+
+# On a converged host the collection's actions answer the name, the zone and the kernel
+# settings from one shell command each: with no Python on the host (the interpreter is
+# /bin/false) they still report no change. The modules they stand in front of cannot run so,
+# which is the control: the test fails if the shortcut is not taken.
+SHORTCUT_PLAY = """
+- name: The common role's settings again, with no Python on the host
+  hosts: common-db
+  gather_facts: true
+  gather_subset: [min]
+  tasks:
+    - name: The host name
+      %(hostname)s:
+        name: common-db
+      vars: {ansible_python_interpreter: /bin/false}
+    - name: The time zone
+      %(timezone)s:
+        name: Etc/UTC
+      vars: {ansible_python_interpreter: /bin/false}
+    - name: A kernel setting, in the file and the kernel
+      %(sysctl)s:
+        name: net.core.somaxconn
+        value: 4096
+        sysctl_file: /etc/sysctl.d/60-hastack-common.conf
+        sysctl_set: true
+      vars: {ansible_python_interpreter: /bin/false}
+"""
+OURS = {"hostname": "hastack.web.hostname", "timezone": "hastack.web.timezone", "sysctl": "hastack.web.sysctl"}
+BUILTINS = {"hostname": "ansible.builtin.hostname", "timezone": "community.general.timezone",
+            "sysctl": "ansible.posix.sysctl"}
+
+
+def run_play(tmp_path, modules):
+    root = Path(__file__).resolve().parents[3]
+    (tmp_path / "play.yml").write_text(SHORTCUT_PLAY % modules)
+    env = dict(os.environ, ANSIBLE_CONFIG=str(root / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=str(root / ".collections"),
+               ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run([str(root / ".venv" / "bin" / "ansible-playbook"), "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                           str(tmp_path / "play.yml")], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=300, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("modules, passes", [(OURS, True), (BUILTINS, False)], ids=["shortcut", "builtin"])
+def test_a_converged_host_is_answered_without_python(tmp_path, modules, passes):
+    rc, out = run_play(tmp_path, modules)
+    assert (rc == 0) is passes, out[-3000:]
+    if passes:
+        assert "ok=4" in out and "changed=0" in out, out[-3000:]
+
