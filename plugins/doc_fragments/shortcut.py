@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """What the builtin-with-a-shortcut actions (apt, systemd_service, file) share."""
+    """What the builtin-with-a-shortcut actions (apt, systemd_service, file,
+    hostname, sysctl, timezone) share."""
 
     DOCUMENTATION = r"""
 attributes:

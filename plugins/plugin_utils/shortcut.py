@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: hastack.web developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The shared part of the collection's builtin-with-a-shortcut actions (apt, systemd_service).
+"""The shared part of the collection's builtin-with-a-shortcut actions (apt, systemd_service,
+hostname, sysctl, timezone).
 
 Each is the builtin module, run as ever, except when one POSIX shell command on the host shows
 that the module would change nothing: then that is the result, and no module runs. A module run
