@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .proxysql import PAUSE as WRITE_PAUSE
 from .results import out_or_exit
+from .site import PAUSE as STREAM_PAUSE
 
 
 def started() -> str:
@@ -43,6 +45,13 @@ def needs_proxysql(args, cluster) -> str:
     stops the run ("" with --if-installed, whose run then says it did not run)."""
     args.cluster = cluster if cluster.writer_order else None
     return "" if args.cluster is not None or args.if_installed else PROXYSQL_MISSING
+
+
+def load_problem(args) -> str:
+    """What is wrong with --pause and --write-pause ("" when nothing is)."""
+    if min(args.pause, args.write_pause) <= 0:
+        return "--pause and --write-pause must be positive (seconds between requests, between statements)"
+    return ""
 
 
 class Frame:
@@ -85,6 +94,13 @@ class Frame:
         """--if-installed, for an experiment that needs ProxySQL (see needs_proxysql)."""
         self.add("--if-installed", action="store_true",
                  help="without ProxySQL in the lab, say so and exit 0 (make test on a machine with no package)")
+
+    def add_load(self) -> None:
+        """--pause and --write-pause, the site load's spacing (hastack_lab.measure.load) for an
+        experiment that runs a playbook under it; load_problem() checks them."""
+        self.add("--pause", type=float, default=STREAM_PAUSE, help="each stream client's seconds between requests "
+                 "(default: the full load, about 1.5 of the lab's 2 CPUs)")
+        self.add("--write-pause", type=float, default=WRITE_PAUSE, help="each writer's seconds between statements")
 
     def not_run(self, reason: str) -> int:
         """Say why the run measured nothing, remove the --out that parse() made, exit 0."""

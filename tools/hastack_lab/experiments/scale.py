@@ -13,8 +13,9 @@ brings them in, the load runs on the grown cluster for a while, `retire.yml -i C
 inventory forgets them. The containers are removed at the end. --pause and --write-pause space
 the stream's requests and the writers' statements: the defaults are the full load, which takes
 about 1.5 of the lab's 2 CPUs and leaves the playbooks a third of the machine; `make scale-check`
-(in CI) asks for a lighter one (--pause 0.1 --write-pause 0.05, about 35 requests and 35 writes a
-second, 0.6 CPUs), so its converges run near their idle speed. The report gives both rates. Reported per phase: its result
+(in CI) asks for a lighter one (the Makefile's CHECK_LOAD: --pause 0.2 --write-pause 0.1, about
+19 requests and 19 writes a second, 0.35 CPUs), so its converges run near their idle speed. The
+report gives both rates. Reported per phase: its result
 and duration and what the stream saw; the Galera cluster's size before, grown and after; who
 answered while the hosts were in; failed requests and statements, lost rows, VRRP transitions,
 the VIP's holder before and after, each added balancer's services (it must stand by, not take the
@@ -29,21 +30,18 @@ import yaml
 
 from .. import scale
 from ..cluster import LAB_INVENTORY
-from ..experiment import PROXYSQL_MISSING, Frame, needs_proxysql, split_list
+from ..experiment import PROXYSQL_MISSING, Frame, load_problem, needs_proxysql, split_list
 from ..labenv import lab
 from ..measure import scale as measure
 from ..measure.load import table
-from ..proxysql import PAUSE as WRITE_PAUSE
 from ..reports import scale as scale_report
-from ..site import PAUSE as STREAM_PAUSE
 
 
 def main(argv: list[str] | None = None) -> int:
     frame = Frame("scale", __doc__, "scale", scale_report.render)
     frame.add("--add", default="db4,db5,web3", help="the hosts to add, then remove (dbN, webN, lbN)")
     frame.add("--timeout", type=float, default=1800, help="seconds each playbook may take")
-    frame.add("--pause", type=float, default=STREAM_PAUSE, help="each stream client's seconds between requests")
-    frame.add("--write-pause", type=float, default=WRITE_PAUSE, help="each writer's seconds between statements")
+    frame.add_load()
     frame.add_if_installed()
     args = frame.parse(argv, check=preflight)
     if args.report_only:
@@ -61,9 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 def preflight(args) -> str:
     """The hosts can be added to the lab (a database count site.yml accepts), and it has ProxySQL
     (with --if-installed: args.cluster None when it has not), and the load's pauses are positive."""
-    if min(args.pause, args.write_pause) <= 0:
-        return "--pause and --write-pause must be positive (seconds between requests, between statements)"
-    problem = needs_proxysql(args, lab())
+    problem = load_problem(args) or needs_proxysql(args, lab())
     if problem or args.cluster is None:
         return problem
     args.add = split_list(args.add)

@@ -14,9 +14,9 @@ from .load import SiteLoad
 LEAD, TAIL = 3.0, 3.0  # seconds of load before the playbook starts, and after it returns
 
 
-def run(env: Cluster, nodes: list[str], action: str, timeout: float) -> dict:
+def run(env: Cluster, nodes: list[str], action: str, timeout: float, pause: float, write_pause: float) -> dict:
     wait_healthy(env)
-    load = SiteLoad(env, "mnt-%d" % int(time.time()), timeout + LEAD + TAIL + 30).start()
+    load = SiteLoad(env, "mnt-%d" % int(time.time()), timeout + LEAD + TAIL + 30, pause, write_pause).start()
     vip_before = vip_holders(env)
     try:
         time.sleep(LEAD)
@@ -34,6 +34,7 @@ def run(env: Cluster, nodes: list[str], action: str, timeout: float) -> dict:
         "playbook": {"rc": rc, "seconds": round(took, 1), "failure": mt.failure_line(output) if rc else ""},
         "windows": {host: [round(a - wall, 1), round(b - wall, 1)] for host, (a, b) in windows.items()},
         "stream": load.window(),
+        "load": load.rates(),
         # what the stream saw while each node was being maintained
         "per_node": {host: _brief(load.seen(a, b)) for host, (a, b) in windows.items()},
         "writes": mt.writes_summary(load.writes, load.stored(), windows),

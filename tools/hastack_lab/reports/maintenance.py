@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from . import site_load
+
 
 def render(data: dict) -> str:
     """report.md of a run of tools/lab experiment maintenance, from its results.json."""
     book, stream, writes = data["playbook"], data["stream"], data["writes"]
     lines = ["# Rolling maintenance under load", "",
              "Run %s (`tools/lab experiment maintenance %s`): `playbooks/rolling_maintenance.yml --limit %s -e "
-             "maintenance_action=%s` while the demo's stream asked the VIP (4 clients, each request a new connection, "
-             "reading and writing through ProxySQL) and one writer inside each web server inserted through its local "
-             "ProxySQL." % (data["started"], data["argv"], ",".join(data["nodes"]), data["action"]), "",
+             "maintenance_action=%s` while %s." % (data["started"], data["argv"], ",".join(data["nodes"]),
+                                                    data["action"], site_load(data)), "",
              "The playbook exited %d after %.1f s%s." % (book["rc"], book["seconds"],
                                                          (": " + book["failure"]) if book["failure"] else ""), "",
              "## Each node", "",

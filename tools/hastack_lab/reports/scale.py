@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import scale
+from . import site_load
 
 WHAT = {"containers": "`tools/lab up --inventory COPY`: the added hosts' containers",
         "grow": "`site.yml -i COPY`: the added hosts brought in",
@@ -11,29 +12,13 @@ WHAT = {"containers": "`tools/lab up --inventory COPY`: the added hosts' contain
         "shrink": "`site.yml` on the lab's own inventory"}
 
 
-def _clients(data: dict) -> str:
-    load = data.get("load")
-    return "%d clients, %s s apart each" % (load["clients"], load["pause"]) if load else "4 clients"
-
-
-def _rates(data: dict) -> str:
-    """The load as it came (runs before 2026-12-07 did not record it)."""
-    load = data.get("load")
-    if not load:
-        return ""
-    return " %s s apart; %s requests and %s statements a second on average" % (
-        load["write_pause"], load["requests_per_s"], load["statements_per_s"])
-
-
 def render(data: dict) -> str:
     """report.md of a run of tools/lab experiment scale, from its results.json."""
     stream, writes, sizes = data["stream"], data["writes"], data["cluster_size"]
     lines = ["# Growing and shrinking under load", "",
              "Run %s (`tools/lab experiment scale %s`): %s added to a copy of the lab inventory, brought in, held, "
-             "retired and forgotten, while the demo's stream asked the VIP (%s, each request a new connection, "
-             "reading and writing through ProxySQL) and one writer inside each web server inserted through its local "
-             "ProxySQL, a connection per statement%s." % (
-                 data["started"], data["argv"], ", ".join(data["add"]), _clients(data), _rates(data)), "",
+             "retired and forgotten, while %s." % (data["started"], data["argv"], ", ".join(data["add"]),
+                                                   site_load(data)), "",
              "| phase | what | exit | took (s) | window (s) | requests | failed | longest gap (ms) | answered by |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, phase in data["phases"].items():

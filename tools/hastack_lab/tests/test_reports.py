@@ -7,7 +7,7 @@ import pytest
 
 from hastack_lab import ROOT
 from hastack_lab.reports import counts, fmt, pyplot
-from hastack_lab.reports import cost, failover, galera, proxysql, scale, site, sync
+from hastack_lab.reports import cost, failover, galera, maintenance, proxysql, scale, site, sync
 
 RUNS = sorted(ROOT.glob("docs/results/*/*/results.json"))
 
@@ -107,6 +107,18 @@ def test_a_scale_run_gives_each_phase_and_the_load_it_ran_under(data):
     lighter = scale.render(dict(data, load=load))
     assert "4 clients, 0.1 s apart each" in lighter
     assert "0.05 s apart; 35.2 requests and 36.0 statements a second" in lighter
+
+
+@pytest.mark.parametrize("data", runs_with("playbook", "windows", "per_node"))
+def test_a_maintenance_run_gives_each_node_and_the_load_it_ran_under(data):
+    text = maintenance.render(data)
+    for node in data["windows"]:
+        assert "| %s |" % node in text
+    assert "4 clients" in text
+    lighter = maintenance.render(dict(data, load={"clients": 4, "pause": 0.2, "write_pause": 0.1, "writers": 2,
+                                                  "requests_per_s": 18.1, "statements_per_s": 19.0}))
+    assert "4 clients, 0.2 s apart each" in lighter
+    assert "0.1 s apart; 18.1 requests and 19.0 statements a second" in lighter
 
 
 def test_the_shared_formatting():
