@@ -1,7 +1,7 @@
 """The whole system under faults (the paper's table 5), load distribution and replication, on the lab.
 
     tools/lab experiment site [--parts table5,distribution,replication,browser,throughput,converge]
-                          [--servers lb1,lb2,web1,web2,db1,db2,db3] [--modes kill,stop]
+                          [--servers lb1,lb2,web1,web2,db1,db2,db3] [--modes kill,stop] [--wrk-rounds 3]
                           [--out docs/results/<date>/site]
 
 - table5:       each server in turn fails (kill: docker kill, a power cut; stop: docker
@@ -23,8 +23,9 @@
                 demo page through the VIP 3 times in one session, over HTTP and HTTPS:
                 which server answered, the session's counter, a screenshot of each.
 - throughput:   wrk (Debian's, installed when missing) asks for a static page through the
-                VIP and directly from one web server, 3 rounds each: requests per second
-                and their ratio (target >= 0.9).
+                VIP and directly from one web server, --wrk-rounds rounds each (5 s a
+                round): requests per second and their ratio (target >= 0.9), and no
+                request through the VIP may fail.
 - converge:     site.yml run once more on the deployed lab: its duration and changed count.
                 With --converge-collections PATH: hastack.web.site from the collection
                 installed in PATH instead (make site-check installs the built tarball).
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     frame.add_list("--parts", PARTS, "what to measure")
     frame.add_list("--modes", MODES, "how table 5's servers fail")
     frame.add("--servers", default=",".join(SERVERS), help="the servers table 5 fails, in turn")
+    frame.add("--wrk-rounds", type=int, default=web.WRK_ROUNDS, help="throughput: rounds of wrk through the VIP "
+              "and directly, each")
     frame.add("--converge-collections", type=Path, metavar="PATH",
               help="converge with hastack.web.site from the collection installed in PATH "
                    "(ansible-galaxy collection install -p PATH), not the checkout's site.yml")
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                           ("replication_table", lambda: replication.replication_table(env)),
                           ("replication", lambda: replication.replication(env)),
                           ("browser", lambda: web.browser(env, args.out, tools["chromium"])),
-                          ("throughput", lambda: web.throughput(env, tools["wrk"])),
+                          ("throughput", lambda: web.throughput(env, tools["wrk"], args.wrk_rounds)),
                           ("converge", lambda: converge.converge(args.converge_collections))):
         if part.split("_")[0] in args.parts:
             print(part, flush=True)
@@ -91,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
 def preflight(args) -> str:
     """Why the run could not do what it is asked ("" when it can), before anything runs;
     the cluster and the host's commands it will need go on args."""
+    if args.wrk_rounds < 1:
+        return "--wrk-rounds must be 1 or more"
     args.cluster = lab()
     args.servers = split_list(args.servers)
     missing = unknown_items(args.servers, args.cluster.servers)

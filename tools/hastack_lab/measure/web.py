@@ -54,21 +54,21 @@ def browser(env: Cluster, out: Path, chromium: str) -> dict:
     return result
 
 
-def throughput(env: Cluster, wrk: str) -> dict:
+def throughput(env: Cluster, wrk: str, rounds: int = WRK_ROUNDS) -> dict:
     """Requests per second for a static page through the VIP, and directly to one web
-    server, with wrk: WRK_ROUNDS rounds of each, alternating which goes first."""
+    server, with wrk: `rounds` rounds of each, alternating which goes first."""
     wait_healthy(env)
     direct = env.of_kind("web")[0]
     runs: dict = {"vip": [], "direct": []}
     targets = {"vip": env.vip, "direct": env.servers[direct].address}
     with static_page(env) as (path, size):
-        for n in range(WRK_ROUNDS):
+        for n in range(rounds):
             for target in (("vip", "direct") if n % 2 == 0 else ("direct", "vip")):
                 output = sh(wrk, "-t%d" % WRK_THREADS, "-c%d" % WRK_CONNECTIONS, "-d%ds" % WRK_SECONDS,
                             "--timeout", "5s", "http://%s%s" % (targets[target], path), timeout=WRK_SECONDS + 60)
                 runs[target].append(sl.wrk_result(output))
                 print("  %s: %.0f requests/s" % (target, runs[target][-1]["rps"]), flush=True)
-    return {"path": path, "bytes": size, "direct_to": direct, "rounds": WRK_ROUNDS, "seconds": WRK_SECONDS,
+    return {"path": path, "bytes": size, "direct_to": direct, "rounds": rounds, "seconds": WRK_SECONDS,
             "threads": WRK_THREADS, "connections": WRK_CONNECTIONS, "target": THROUGHPUT_TARGET,
             "cpus": os.cpu_count(),
             "wrk": (sh(wrk, "--version", check=False).splitlines() or [""])[0],

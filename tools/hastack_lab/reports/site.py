@@ -117,7 +117,7 @@ def render(data: dict) -> str:
     if speed:
         rates = speed["median_rps"]
         lines += ["## Throughput", "",
-                  "`%s` with %d threads and %d connections for %d s, %d rounds each, alternating which goes "
+                  "`%s` with %d threads and %d connections for %d s, %s each, alternating which goes "
                   "first, asked for a static page (`%s`, %d bytes) through the VIP and directly from %s. "
                   "wrk, the balancers and the web servers share this machine's %d CPUs, "
                   "so the hop through HAProxy costs the web servers CPU it would not on separate machines: "
@@ -126,7 +126,7 @@ def render(data: dict) -> str:
                   "do not distort. Only errors through the VIP break a promise: users come "
                   "that way." % (
                       speed["wrk"].split(" [")[0], speed["threads"], speed["connections"], speed["seconds"],
-                      speed["rounds"], speed["path"], speed["bytes"], speed["direct_to"], speed["cpus"]), "",
+                      "1 round" if speed["rounds"] == 1 else "%d rounds" % speed["rounds"], speed["path"], speed["bytes"], speed["direct_to"], speed["cpus"]), "",
                   "| target | requests/s per round | median | errors |", "|---|---|---|---|"]
         for target, rounds in speed["runs"].items():
             lines.append("| %s | %s | %s | %d |" % (
