@@ -15,7 +15,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 export PY_COLORS ?= 0
 # Molecule scenarios, longest first: MOLECULE_JOBS of them run at once, each in its own
 # containers and networks, and a new one starts as soon as a lane is free.
-SCENARIOS    ?= galera_arbitrator galera proxysql keepalived rsync_sync apache_phpfpm haproxy common
+SCENARIOS    ?= galera galera_arbitrator keepalived rsync_sync apache_phpfpm haproxy common
 MOLECULE_JOBS ?= 2
 BUILD_DIR    := $(CURDIR)/build
 # The project's tools, one entry point (tools/lab --help): the lab, the experiments, the gates

@@ -1,8 +1,9 @@
 """What a user relies on from hastack.web.galera, on three nodes.
 
-The controller is the cluster's only client (galera_client_addresses). The faults come
-last in this file: one node power-cut under write load, then every node, and the
-recovery playbook.
+The controller drives the tests as a client (galera_client_addresses); the scenario's web
+servers, ProxySQL's hosts, are the others (tests/test_proxysql.py, which runs after this
+file). The faults come last in this file: one node power-cut under write load, then every
+node, and the recovery playbook.
 """
 
 import os

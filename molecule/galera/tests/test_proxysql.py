@@ -1,5 +1,9 @@
 """What a user relies on from hastack.web.proxysql: two web servers, three Galera nodes.
 
+It runs after tests/test_galera.py, on the cluster that file's power cuts left whole again:
+each ProxySQL must first have followed it back (every node where its Galera monitor places
+a Synced one, db3 the writer), then the tests begin.
+
 No registry this project reaches carries ProxySQL. With PROXYSQL_DEB pointing at a
 package file the role installs it and every test here runs. Without it, the tests that
 need a running ProxySQL skip, each saying so; the rest check what does not need the
@@ -24,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "molecule" / "shared"))
 from testlib import docker_exec, wait_for  # noqa: E402
 
-WEBS = {"px-web1": "172.22.89.16", "px-web2": "172.22.89.17"}
-DBS = {"px-db1": "172.22.89.21", "px-db2": "172.22.89.22", "px-db3": "172.22.89.23"}
+WEBS = {"gl-web1": "172.22.87.16", "gl-web2": "172.22.87.17"}
+DBS = {"gl-db1": "172.22.87.21", "gl-db2": "172.22.87.22", "gl-db3": "172.22.87.23"}
 APP = ("hastack", "molecule-app-Vb61rQs4")
 MONITOR = ("monitor", "molecule-monitor-Tw58kPz3")
 ADMIN = ("radmin", "molecule-admin-Rk29vBn4")
@@ -60,7 +64,7 @@ def admin_rows(web, statement):
         return cursor.fetchall()
 
 
-def app(web="px-web1"):
+def app(web="gl-web1"):
     """An application connection through one web server's ProxySQL."""
     return pymysql.connect(host=WEBS[web], port=6033, user=APP[0], password=APP[1], database="hastack",
                            autocommit=True, connect_timeout=3, read_timeout=5, write_timeout=5)
@@ -77,12 +81,27 @@ def synced(db):
     return proc.returncode == 0 and proc.stdout.strip().endswith("cluster size 3")
 
 
-def restore(db, web="px-web1"):
+def restore(db, web="gl-web1"):
     """Start a killed node again; wait until Galera and ProxySQL both have it back."""
     subprocess.run(["docker", "start", db], check=True, capture_output=True, timeout=120)
     wait_for(lambda: all(synced(d) for d in DBS), 300, what="%s back in a Synced cluster of 3" % db)
     wait_for(lambda: DBS[db] in hostgroup_members(web, HOSTGROUPS["writer"])
              + hostgroup_members(web, HOSTGROUPS["reader"]), 60, what="%s back in ProxySQL" % db)
+
+
+def followed_back(web):
+    """This ProxySQL has db3 as its one writer and every node as a writer or a reader."""
+    writers = hostgroup_members(web, HOSTGROUPS["writer"])
+    readers = hostgroup_members(web, HOSTGROUPS["reader"])
+    return writers == [DBS["gl-db3"]] and set(writers + readers) == set(DBS.values())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def proxysql_followed_the_cluster_back():
+    wait_for(lambda: all(synced(d) for d in DBS), 300, what="a Synced cluster of 3 after test_galera.py")
+    if PACKAGE:
+        for web in sorted(WEBS):
+            wait_for(lambda web=web: followed_back(web), 60, what="%s's ProxySQL with every node back" % web)
 
 
 # ---------------------------------------------------------------- always: no binary needed
@@ -101,7 +120,7 @@ def test_the_role_reports_honestly_whether_proxysql_runs(web):
         assert "install ok installed" not in installed, "no ProxySQL is reported that is not there"
         assert docker_exec(web, "systemctl", "cat", "proxysql", check=False).returncode != 0
     # the writer order the role configured: the paper's db3, then db2, then db1
-    assert state["writer_order"] == [DBS["px-db3"], DBS["px-db2"], DBS["px-db1"]]
+    assert state["writer_order"] == [DBS["gl-db3"], DBS["gl-db2"], DBS["gl-db1"]]
 
 
 @pytest.mark.parametrize("web", sorted(WEBS))
@@ -125,17 +144,17 @@ def test_the_monitor_user_reads_what_proxysqls_galera_check_reads(web, db):
 
 def test_the_application_user_writes_through_one_node_and_reads_on_every_other():
     marker = "px-%d" % time.time_ns()
-    db_sql("px-web1", "px-db3", APP, "CREATE TABLE IF NOT EXISTS hastack.proxysql_check "
+    db_sql("gl-web1", "gl-db3", APP, "CREATE TABLE IF NOT EXISTS hastack.proxysql_check "
            "(id INT AUTO_INCREMENT PRIMARY KEY, marker VARCHAR(64))")
-    db_sql("px-web1", "px-db3", APP, "INSERT INTO hastack.proxysql_check (marker) VALUES ('%s')" % marker)
+    db_sql("gl-web1", "gl-db3", APP, "INSERT INTO hastack.proxysql_check (marker) VALUES ('%s')" % marker)
     for web in WEBS:
-        for db in ("px-db1", "px-db2"):
+        for db in ("gl-db1", "gl-db2"):
             assert db_sql(web, db, APP, "SELECT COUNT(*) FROM hastack.proxysql_check WHERE marker = '%s'"
                           % marker) == "1"
 
 
 def test_the_galera_ports_stay_closed_to_the_web_servers():
-    probe = docker_exec("px-web1", "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/%s/4567" % DBS["px-db1"],
+    probe = docker_exec("gl-web1", "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/%s/4567" % DBS["gl-db1"],
                         check=False)
     assert probe.returncode != 0, "4567 (replication) answers a web server"
 
@@ -149,8 +168,8 @@ def test_runtime_holds_the_inventory(web):
                                 "offline_hostgroup, max_writers, writer_is_also_reader "
                                 "FROM runtime_mysql_galera_hostgroups")
     assert [int(v) for v in galera] == [10, 20, 30, 9999, 1, 2]
-    wait_for(lambda: hostgroup_members(web, 10) == [DBS["px-db3"]], 30, what="db3 the only writer")
-    wait_for(lambda: hostgroup_members(web, 30) == sorted([DBS["px-db1"], DBS["px-db2"]]), 30,
+    wait_for(lambda: hostgroup_members(web, 10) == [DBS["gl-db3"]], 30, what="db3 the only writer")
+    wait_for(lambda: hostgroup_members(web, 30) == sorted([DBS["gl-db1"], DBS["gl-db2"]]), 30,
              what="db1 and db2 the readers")
     rules = admin_rows(web, "SELECT rule_id, destination_hostgroup FROM runtime_mysql_query_rules ORDER BY rule_id")
     assert [(int(a), int(b)) for a, b in rules] == [(100, 10), (200, 30)]
@@ -163,7 +182,7 @@ def test_runtime_holds_the_inventory(web):
 
 @live
 def test_a_select_goes_to_a_reader_and_an_insert_to_the_writer():
-    admin_rows("px-web1", "SELECT * FROM stats_mysql_query_digest_reset")
+    admin_rows("gl-web1", "SELECT * FROM stats_mysql_query_digest_reset")
     with app() as connection, connection.cursor() as cursor:
         cursor.execute("CREATE TABLE IF NOT EXISTS route_check (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
         cursor.execute("INSERT INTO route_check (v) VALUES (1)")
@@ -182,7 +201,7 @@ def test_a_select_goes_to_a_reader_and_an_insert_to_the_writer():
             return True
 
         wait_for(selected, 10, interval=0.2, what="a reader with the table route_check")
-    digests = admin_rows("px-web1", "SELECT hostgroup, digest_text FROM stats_mysql_query_digest")
+    digests = admin_rows("gl-web1", "SELECT hostgroup, digest_text FROM stats_mysql_query_digest")
     where = dict((text.split()[0].upper(), int(hostgroup)) for hostgroup, text in digests
                  if text.upper().startswith(("INSERT INTO ROUTE_CHECK", "SELECT COUNT(*) FROM ROUTE_CHECK")))
     assert where == {"INSERT": 10, "SELECT": 30}, digests
@@ -194,9 +213,9 @@ def test_select_for_update_and_a_transaction_stay_on_the_writer():
         cursor.execute("CREATE TABLE IF NOT EXISTS route_check (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
         cursor.execute("INSERT INTO route_check (v) VALUES (2)")
         cursor.execute("SELECT @@hostname FROM route_check WHERE v = 2 LIMIT 1 FOR UPDATE")
-        assert cursor.fetchone()[0] == "px-db3", "SELECT ... FOR UPDATE left the writer"
+        assert cursor.fetchone()[0] == "gl-db3", "SELECT ... FOR UPDATE left the writer"
         cursor.execute("SELECT @@hostname")
-        assert cursor.fetchone()[0] in ("px-db1", "px-db2"), "a plain SELECT should go to a reader"
+        assert cursor.fetchone()[0] in ("gl-db1", "gl-db2"), "a plain SELECT should go to a reader"
         # a transaction's reads stay where it started (transaction_persistent), also after a write
         cursor.execute("START TRANSACTION")
         cursor.execute("SELECT @@hostname")
@@ -205,7 +224,7 @@ def test_select_for_update_and_a_transaction_stay_on_the_writer():
         cursor.execute("SELECT @@hostname")
         last = cursor.fetchone()[0]
         cursor.execute("COMMIT")
-        assert (first, last) == ("px-db3", "px-db3"), "the transaction ran on %s, then %s" % (first, last)
+        assert (first, last) == ("gl-db3", "gl-db3"), "the transaction ran on %s, then %s" % (first, last)
 
 
 @live
@@ -245,7 +264,7 @@ def test_proxysql_listens_only_on_loopback_and_the_private_address(web):
 
 @pytest.mark.parametrize("db", sorted(DBS))
 def test_the_monitor_user_has_no_privilege_beyond_usage(db):
-    grants = docker_exec(db, "mariadb", "-N", "-B", "-e", "SHOW GRANTS FOR 'monitor'@'%s'" % WEBS["px-web1"]).stdout
+    grants = docker_exec(db, "mariadb", "-N", "-B", "-e", "SHOW GRANTS FOR 'monitor'@'%s'" % WEBS["gl-web1"]).stdout
     granted = [line.split(" ON ")[0] for line in grants.splitlines()]
     assert granted == ["GRANT USAGE"], grants
 
@@ -254,22 +273,22 @@ def test_the_monitor_user_has_no_privilege_beyond_usage(db):
 def test_a_change_on_one_proxysql_reaches_the_other():
     # an active rule: ProxySQL loads only active rules to runtime, and the checksum its peers
     # compare is runtime's, so an inactive one never travels (the SQLite stand-in let it)
-    with admin("px-web1") as connection, connection.cursor() as cursor:
+    with admin("gl-web1") as connection, connection.cursor() as cursor:
         cursor.execute("INSERT INTO mysql_query_rules (rule_id, active, match_digest, destination_hostgroup, apply, "
                        "comment) VALUES (900, 1, '^SELECT hastack_cluster_sync_check', 10, 1, 'molecule sync check')")
         cursor.execute("LOAD MYSQL QUERY RULES TO RUNTIME")
     try:
-        wait_for(lambda: admin_rows("px-web2", "SELECT COUNT(*) FROM runtime_mysql_query_rules "
+        wait_for(lambda: admin_rows("gl-web2", "SELECT COUNT(*) FROM runtime_mysql_query_rules "
                                                "WHERE rule_id = 900")[0][0] in (1, "1"),
-                 15, what="the rule synced to px-web2")
+                 15, what="the rule synced to gl-web2")
     finally:
-        with admin("px-web1") as connection, connection.cursor() as cursor:
+        with admin("gl-web1") as connection, connection.cursor() as cursor:
             cursor.execute("DELETE FROM mysql_query_rules WHERE rule_id = 900")
             cursor.execute("LOAD MYSQL QUERY RULES TO RUNTIME")
             cursor.execute("SAVE MYSQL QUERY RULES TO DISK")
-        wait_for(lambda: admin_rows("px-web2", "SELECT COUNT(*) FROM runtime_mysql_query_rules "
+        wait_for(lambda: admin_rows("gl-web2", "SELECT COUNT(*) FROM runtime_mysql_query_rules "
                                                "WHERE rule_id = 900")[0][0] in (0, "0"),
-                 15, what="the removal synced to px-web2")
+                 15, what="the removal synced to gl-web2")
 
 
 class Load(threading.Thread):
@@ -301,16 +320,16 @@ def test_a_killed_reader_costs_no_failed_read():
     reads = Load("SELECT @@hostname")
     reads.start()
     time.sleep(2)
-    subprocess.run(["docker", "kill", "px-db1"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["docker", "kill", "gl-db1"], check=True, capture_output=True, timeout=60)
     time.sleep(5)
     reads.stop.set()
     reads.join(10)
     try:
         assert reads.failed == [], reads.failed[:5]
         after = set(host for t, host in reads.ok[-50:])
-        assert after == {"px-db2"}, "reads after the kill went to %s" % after
+        assert after == {"gl-db2"}, "reads after the kill went to %s" % after
     finally:
-        restore("px-db1")
+        restore("gl-db1")
 
 
 @live
@@ -321,15 +340,15 @@ def test_a_killed_writer_moves_writes_to_the_next_node_within_3_s():
     writes.start()
     time.sleep(2)
     killed = time.monotonic()
-    subprocess.run(["docker", "kill", "px-db3"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["docker", "kill", "gl-db3"], check=True, capture_output=True, timeout=60)
     time.sleep(6)
     writes.stop.set()
     writes.join(10)
     try:
         first_after = min(t for t, _ in writes.ok if t > killed)
         assert first_after - killed <= 3.0, "writes resumed %.2f s after the kill" % (first_after - killed)
-        nodes = [row[0] for row in admin_rows("px-web1", "SELECT hostname FROM runtime_mysql_servers "
+        nodes = [row[0] for row in admin_rows("gl-web1", "SELECT hostname FROM runtime_mysql_servers "
                                                          "WHERE hostgroup_id = 10 AND status = 'ONLINE'")]
-        assert nodes == [DBS["px-db2"]], "the next writer by weight is db2, not %s" % nodes
+        assert nodes == [DBS["gl-db2"]], "the next writer by weight is db2, not %s" % nodes
     finally:
-        restore("px-db3")
+        restore("gl-db3")
