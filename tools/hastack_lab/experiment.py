@@ -78,6 +78,7 @@ class Frame:
         self.lists: dict[str, list[str]] = {}
         self.out = Path(".")
         self.argv = ""
+        self.started = ""
 
     def add(self, *flags, **options) -> None:
         self.parser.add_argument(*flags, **options)
@@ -131,11 +132,13 @@ class Frame:
         self.out.mkdir(parents=True, exist_ok=True)
         args.out = self.out
         self.argv = " ".join(sys.argv[1:] if argv is None else argv)
+        self.started = started()
         return args
 
     def begin(self, **fields) -> dict:
-        """The head of results.json: when the run started and the command line, then fields."""
-        return {"started": started(), "argv": self.argv, **fields}
+        """The head of results.json: when the run started (parse() notes it, before anything
+        ran: the fields may be a whole run's data) and the command line, then fields."""
+        return {"started": self.started, "argv": self.argv, **fields}
 
     def load(self) -> dict:
         """The results.json in --out (for --report-only)."""

@@ -84,6 +84,17 @@ def test_save_writes_the_data_and_its_report_and_load_reads_it_back(tmp_path):
     assert f.load() == data
 
 
+def test_started_is_when_the_run_began_not_when_its_data_came(tmp_path, monkeypatch):
+    # the scale and maintenance experiments call begin(**whole_run()): the head must still say
+    # when the run began
+    now = {"time": "2026-12-07T23:00:00+00:00"}
+    monkeypatch.setattr("hastack_lab.experiment.started", lambda: now["time"])
+    f = frame()
+    f.parse(["--out", str(tmp_path / "run")])
+    now["time"] = "2026-12-07T23:06:00+00:00"  # the run
+    assert f.begin(n=1)["started"] == "2026-12-07T23:00:00+00:00"
+
+
 @pytest.mark.parametrize("broken, code, says, silent", [
     ([], 0, "every promise kept", "BROKEN"),
     (["the VIP did not move"], 1, "BROKEN: the VIP did not move", "every promise kept"),
