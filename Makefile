@@ -89,8 +89,8 @@ site-experiment: deploy
 
 # The full stack in the lab, as CI runs it after the Molecule scenarios: deploy, then a short
 # site experiment (a balancer, a web server and a database node each lose power under load;
-# distribution; replication; Chromium over HTTP and HTTPS; wrk, one round each way), which exits 1 on a broken
-# promise. Its last part is the second converge, which must change nothing: it runs
+# distribution; replication; Chromium over HTTP and HTTPS; wrk, one round each way), which
+# exits 1 on a broken promise. Its last part is the second converge, which must change nothing: it runs
 # hastack.web.site from the collection built and installed as from Galaxy, not site.yml.
 # Then the paper's failure tests through the entry point users run on their own clusters,
 # hastack.web.failover_test, with its systemd backend (see failover-test-check below).

@@ -81,14 +81,6 @@ def synced(db):
     return proc.returncode == 0 and proc.stdout.strip().endswith("cluster size 3")
 
 
-def restore(db, web="gl-web1"):
-    """Start a killed node again; wait until Galera and ProxySQL both have it back."""
-    subprocess.run(["docker", "start", db], check=True, capture_output=True, timeout=120)
-    wait_for(lambda: all(synced(d) for d in DBS), 300, what="%s back in a Synced cluster of 3" % db)
-    wait_for(lambda: DBS[db] in hostgroup_members(web, HOSTGROUPS["writer"])
-             + hostgroup_members(web, HOSTGROUPS["reader"]), 60, what="%s back in ProxySQL" % db)
-
-
 def followed_back(web):
     """This ProxySQL has db3 as its one writer and every node as a writer or a reader."""
     writers = hostgroup_members(web, HOSTGROUPS["writer"])
@@ -96,12 +88,24 @@ def followed_back(web):
     return writers == [DBS["gl-db3"]] and set(writers + readers) == set(DBS.values())
 
 
-@pytest.fixture(scope="module", autouse=True)
-def proxysql_followed_the_cluster_back():
-    wait_for(lambda: all(synced(d) for d in DBS), 300, what="a Synced cluster of 3 after test_galera.py")
+def wait_whole(after):
+    """Until the cluster is three Synced nodes and each ProxySQL has followed it back."""
+    wait_for(lambda: all(synced(d) for d in DBS), 300, what="a Synced cluster of 3 after %s" % after)
     if PACKAGE:
         for web in sorted(WEBS):
-            wait_for(lambda web=web: followed_back(web), 60, what="%s's ProxySQL with every node back" % web)
+            wait_for(lambda web=web: followed_back(web), 60, what="%s's ProxySQL with every node back after %s"
+                     % (web, after))
+
+
+def restore(db):
+    """Start a killed node again; wait until Galera and both ProxySQLs have it back."""
+    subprocess.run(["docker", "start", db], check=True, capture_output=True, timeout=120)
+    wait_whole("%s's restart" % db)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def proxysql_followed_the_cluster_back():
+    wait_whole("test_galera.py's power cuts")
 
 
 # ---------------------------------------------------------------- always: no binary needed
